@@ -1,0 +1,159 @@
+"""Every public page, in Swedish and English, in the site's layout."""
+
+import re
+
+import pytest
+
+from winlas_site.courses.models import Course
+from winlas_site.customer.models import CustomerResource
+from winlas_site.news.models import Article
+from winlas_site.products.models import Product
+
+STATIC_PAGES = [
+    "/", "/produkter", "/utbildningar", "/nyheter", "/om-oss", "/kontakt",
+    "/integritetspolicy", "/cookies", "/underbitraden", "/tillganglighet", "/logga-in",
+]
+FOOTER_LINKS = ["/integritetspolicy", "/cookies", "/underbitraden", "/tillganglighet"]
+
+
+def public_pages(app) -> list[str]:
+    with app.app_context():
+        return (
+            STATIC_PAGES
+            + [f"/produkter/{p.slug}" for p in Product.select()]
+            + [f"/utbildningar/{c.slug}" for c in Course.select()]
+            + [f"/nyheter/{a.slug}" for a in Article.select()]
+            + ["/nyheter?typ=webinar"]
+        )
+
+
+def use_english(client):
+    client.get("/sprak/en?next=/")
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_public_page_has_one_h1_a_title_and_the_language(app, client, demo, language):
+    if language == "en":
+        use_english(client)
+    pages = public_pages(app)
+    assert len(pages) > len(STATIC_PAGES) + 10
+    for path in pages:
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, path
+        assert f'<html lang="{language}">' in html, path
+        assert len(re.findall(r"<h1[ >]", html)) == 1, path
+        title = re.search(r"<title>(.+?)</title>", html, re.S)
+        assert title and title.group(1).strip() not in ("", "– WinLas"), path
+        for link in FOOTER_LINKS:
+            assert f'href="{link}"' in html, (path, link)
+        assert "Cookie-inställningar" in html or "Cookie settings" in html
+
+
+def test_english_pages_are_in_english(client, demo):
+    use_english(client)
+    html = client.get("/produkter").get_data(as_text=True)
+    assert ">Products<" in html and ">Produkter<" not in html
+    policy = client.get("/integritetspolicy").get_data(as_text=True)
+    assert "Privacy policy" in policy and "IMY" in policy
+
+
+def test_swedish_is_the_default_language(client, demo):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="sv">' in html and ">Produkter<" in html
+
+
+def test_content_is_shown_in_the_chosen_language(app, client, demo):
+    with app.app_context():
+        product = Product.select().first()
+    assert product.summary_sv in client.get(f"/produkter/{product.slug}").get_data(as_text=True)
+    use_english(client)
+    assert product.summary_en in client.get(f"/produkter/{product.slug}").get_data(as_text=True)
+
+
+def test_language_switch_sets_a_cookie_and_returns_to_the_page(client):
+    response = client.get("/sprak/en?next=/produkter")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/produkter"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("winlas_lang=en;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize("target", ["https://evil.example", "//evil.example", "/\\evil.example"])
+def test_language_switch_does_not_follow_foreign_targets(client, target):
+    response = client.get("/sprak/sv", query_string={"next": target})
+    assert response.headers["Location"] == "/"
+
+
+def test_unknown_language_is_404(client):
+    assert client.get("/sprak/de").status_code == 404
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_unknown_pages_are_404_in_the_site_style(client, language):
+    if language == "en":
+        use_english(client)
+    response = client.get("/finns-inte")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert f'<html lang="{language}">' in html and 'class="site-footer"' in html
+    assert ("Sidan finns inte" if language == "sv" else "Page not found") in html
+
+
+@pytest.mark.parametrize("path", ["/produkter/finns-inte", "/nyheter/finns-inte",
+                                  "/utbildningar/finns-inte", "/produkter/abc%00",
+                                  "/produkter/%FF%FE", "/produkter/' OR 1=1--"])
+def test_missing_or_hostile_slugs_are_404(client, demo, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["okänd", "%FF", "' OR 1=1--", "\x00"])
+def test_an_unknown_news_filter_is_a_clear_400(client, kind):
+    response = client.get("/nyheter", query_string={"typ": kind})
+    assert response.status_code == 400
+    assert "Felaktig förfrågan" in response.get_data(as_text=True)
+
+
+def test_customer_pages_need_login(client):
+    response = client.get("/kundsidor")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/logga-in?next=")
+
+
+def test_customer_pages_list_every_kind_of_resource(app, client, demo, auth):
+    auth.login("bibliotekarie@exempelkommun.se")
+    html = client.get("/kundsidor").get_data(as_text=True)
+    with app.app_context():
+        resources = list(CustomerResource.select())
+    assert {r.kind for r in resources} == {"release", "documentation", "manual", "video"}
+    for resource in resources:
+        assert resource.title_sv in html
+        assert client.get(f"/kundsidor/{resource.slug}").status_code == 200
+
+
+def test_pages_make_no_request_to_another_host(app, client, demo):
+    for path in public_pages(app):
+        html = client.get(path).get_data(as_text=True)
+        for attribute in re.findall(r'(?:src|href|action)="([^"]*)"', html):
+            assert not re.match(r"^(https?:)?//", attribute), (path, attribute)
+
+
+def test_user_content_is_escaped(app, client, demo):
+    with app.app_context():
+        Product.update(summary_sv='"><svg onload=alert(1)> {{7*7}}').execute()
+    html = client.get("/produkter").get_data(as_text=True)
+    assert "<svg onload" not in html
+    assert "&#34;&gt;&lt;svg onload=alert(1)&gt; {{7*7}}" in html
+
+
+def test_subprocessors_are_listed_from_the_data(client, demo):
+    html = client.get("/underbitraden").get_data(as_text=True)
+    assert html.count("<tr>") >= 4
+
+
+def test_cookie_policy_lists_every_registered_cookie(client):
+    from winlas_site.cookies import COOKIES
+
+    html = client.get("/cookies").get_data(as_text=True)
+    for cookie in COOKIES:
+        assert f"<code>{cookie.name}</code>" in html

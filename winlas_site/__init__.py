@@ -1,0 +1,88 @@
+"""The WinLas website: ``create_app`` wires configuration, database, extensions and features."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.routing import BaseConverter
+
+from . import config as settings
+from . import db, errors, i18n, security
+from .extensions import babel, csrf, limiter, login_manager
+
+PROJECT_ROOT = settings.PROJECT_ROOT
+
+
+class SlugConverter(BaseConverter):
+    # only slugs reach a query: a NUL byte or other junk in the path is a plain 404.
+    regex = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` (tests) overrides every other source of settings."""
+    instance_path = Path(
+        (config or {}).get("INSTANCE_PATH")
+        or os.environ.get("WINLAS_INSTANCE_PATH")
+        or PROJECT_ROOT / "instance"
+    ).resolve()
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        instance_relative_config=True,
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    configure(app, config or {})
+    db.init_app(app)
+    register_extensions(app)
+    register_blueprints(app)
+    errors.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict[str, Any]) -> None:
+    """Defaults, then instance/config.py, then the environment, then ``overrides``."""
+    instance_path = Path(app.instance_path)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.update(settings.defaults(instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(settings.env_settings())
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.secret_key(instance_path)
+    settings.finalise(app.config)
+    app.url_map.converters["slug"] = SlugConverter
+
+
+def register_extensions(app: Flask) -> None:
+    """Initialise Flask-Babel, CSRF, login and the rate limiter."""
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    limiter.init_app(app)
+    if "PASSWORD_HASHER" in app.config:
+        app.extensions["password_hasher"] = app.config["PASSWORD_HASHER"]
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per feature folder."""
+    from .auth import bp as auth_bp
+    from .cli import bp as cli_bp
+    from .courses import bp as courses_bp
+    from .customer import bp as customer_bp
+    from .news import bp as news_bp
+    from .privacy import bp as privacy_bp
+    from .products import bp as products_bp
+    from .public import bp as public_bp
+
+    for blueprint in (
+        public_bp, products_bp, courses_bp, news_bp, privacy_bp, auth_bp, customer_bp, cli_bp
+    ):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,105 @@
+"""Settings: safe defaults for development, overridden by an instance file and the environment.
+
+Layering follows flaskbb: the defaults below, then ``instance/config.py`` when present, then
+environment variables (``DATABASE_URL``, ``SECRET_KEY``, ``REDIS_URL`` and ``WINLAS_*``), then the
+mapping handed to ``create_app`` (tests).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# name -> (default, parser). Every setting an operator can change is listed here, and the
+# README's configuration table is checked against this mapping by a test.
+SETTINGS: dict[str, tuple[Any, Any]] = {
+    "WINLAS_ENV": ("development", str),
+    "WINLAS_SITE_URL": ("http://127.0.0.1:5000", str),
+    "WINLAS_TRUSTED_HOSTS": (["127.0.0.1", "localhost"], _list),
+    "WINLAS_TRUSTED_PROXIES": ([], _list),
+    "WINLAS_MAX_CONTENT_LENGTH": (1024 * 1024, int),
+    "WINLAS_SESSION_IDLE_MINUTES": (30, int),
+    "WINLAS_SESSION_ABSOLUTE_HOURS": (12, int),
+    "WINLAS_REMEMBER_DAYS": (14, int),
+    "WINLAS_LOGIN_LIMIT": ("10 per 15 minutes", str),
+    "WINLAS_LOGIN_ACCOUNT_LIMIT": ("20 per hour", str),
+    "WINLAS_PASSWORD_MAX_LENGTH": (1024, int),
+    "WINLAS_DEMO_PASSWORD": ("demo-lösenord-2026", str),
+}
+
+
+def env_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings the environment overrides, parsed."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for name, (_default, parse) in SETTINGS.items():
+        if name in environ:
+            found[name] = parse(environ[name])
+    for name in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL"):
+        if environ.get(name):
+            found[name] = environ[name]
+    return found
+
+
+def defaults(instance_path: Path) -> dict[str, Any]:
+    """Development defaults: SQLite in the instance folder, debug off, strict limits."""
+    config = {name: default for name, (default, _parse) in SETTINGS.items()}
+    config.update(
+        DATABASE_URL=f"sqlite:///{instance_path / 'winlas.db'}",
+        REDIS_URL="",
+        # Flask leaves the body size open: a 20 MB POST is read by default.
+        MAX_FORM_MEMORY_SIZE=500 * 1024,
+        MAX_FORM_PARTS=1000,
+        SESSION_COOKIE_NAME="winlas_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_NAME="winlas_remember",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=3600 * 8,
+        BABEL_DEFAULT_LOCALE="sv",
+        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    return config
+
+
+def finalise(config: dict[str, Any]) -> None:
+    """Derive the settings that follow from others (cookie security, Flask's own names)."""
+    config["MAX_CONTENT_LENGTH"] = config["WINLAS_MAX_CONTENT_LENGTH"]
+    config["TRUSTED_HOSTS"] = config["WINLAS_TRUSTED_HOSTS"] or None
+    https = config["WINLAS_SITE_URL"].startswith("https://")
+    config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
+    config["SESSION_COOKIE_SECURE"] = https
+    config["REMEMBER_COOKIE_SECURE"] = https
+    config["DEBUG"] = config["WINLAS_ENV"] == "development" and config.get("DEBUG", False)
+    config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+
+
+def secret_key(instance_path: Path) -> str:
+    """Return the generated secret key of this instance, creating it once."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    # O_EXCL: two workers starting together must not write two different keys.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

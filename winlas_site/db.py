@@ -1,0 +1,73 @@
+"""The one place that owns the database connection and the schema migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import peewee
+from flask import Flask, request
+from playhouse.db_url import connect
+from playhouse.migrations import Runner
+
+# Models of every winlas_site feature bind to this proxy; create_app initialises it from
+# DATABASE_URL. analytics keeps a proxy of its own and receives the same Database.
+database = peewee.DatabaseProxy()
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+HISTORY_TABLE = "winlas_site_migrations"
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    # several gunicorn workers share one file: wait for the writer instead of failing.
+    "busy_timeout": 5000,
+    "synchronous": "normal",
+    "cache_size": -16000,
+}
+
+
+class BaseModel(peewee.Model):
+    """Base of every winlas_site model."""
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def make_database(url: str, **options) -> peewee.Database:
+    """Build a peewee Database from a URL; SQLite gets its pragmas, PostgreSQL its timezone."""
+    if url.startswith("sqlite"):
+        return connect(url, pragmas=SQLITE_PRAGMAS, **options)
+    return connect(url, **options)
+
+
+def init_app(app: Flask) -> peewee.Database:
+    """Bind the proxy to the configured database and open/close it around requests."""
+    db = app.config.get("DATABASE") or make_database(app.config["DATABASE_URL"])
+    database.initialize(db)
+    app.extensions["database"] = db
+
+    @app.before_request
+    def _open() -> None:
+        # static files never touch the database.
+        if request.endpoint != "static":
+            db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(_exc: BaseException | None) -> None:
+        if not db.is_closed():
+            db.close()
+
+    return db
+
+
+def migrate(db: peewee.Database) -> list[str]:
+    """Apply the pending winlas_site migrations; return their names."""
+    with db.connection_context():
+        return Runner(db, str(MIGRATIONS), table_name=HISTORY_TABLE).up()
+
+
+def is_empty(db: peewee.Database, table: str) -> bool:
+    """True when ``table`` has no rows (used to load demo content only once)."""
+    with db.connection_context():
+        return db.execute_sql(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None  # noqa: S608

@@ -1,0 +1,25 @@
+"""Views: /integritetspolicy, /cookies and /underbitraden."""
+
+from flask import render_template
+
+from ..cookies import COOKIES
+from . import bp
+from .models import SubProcessor
+
+
+@bp.route("/integritetspolicy")
+def policy():
+    """The privacy policy (P1–P22 in plain language)."""
+    return render_template("privacy/policy.html")
+
+
+@bp.route("/cookies")
+def cookies():
+    """The cookie policy, generated from the cookie registry so it cannot drift from the code."""
+    return render_template("privacy/cookies.html", cookies=COOKIES)
+
+
+@bp.route("/underbitraden")
+def subprocessors():
+    """Sub-processors (P9)."""
+    return render_template("privacy/subprocessors.html", subprocessors=SubProcessor.listed())

@@ -1,0 +1,55 @@
+"""Views of the general pages."""
+
+from flask import make_response, redirect, render_template, request, url_for
+
+from ..i18n import LANGUAGE_COOKIE, LANGUAGES
+from ..news.models import Article
+from ..products.models import Product
+from ..security import is_safe_redirect
+from . import bp
+
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+@bp.route("/")
+def home():
+    """The start page: what WinLas is, the products and the latest news."""
+    return render_template(
+        "public/home.html", products=Product.listed(), articles=Article.latest().limit(3)
+    )
+
+
+@bp.route("/om-oss")
+def about():
+    """About the company."""
+    return render_template("public/about.html")
+
+
+@bp.route("/kontakt")
+def contact():
+    """How to reach us (the forms arrive with the leads feature)."""
+    return render_template("public/contact.html")
+
+
+@bp.route("/tillganglighet")
+def accessibility():
+    """The accessibility statement."""
+    return render_template("public/accessibility.html")
+
+
+@bp.route("/sprak/<code>")
+def set_language(code: str):
+    """Switch language: keep the choice in a necessary cookie and go back to the page."""
+    if code not in LANGUAGES:
+        return render_template("errors/error.html", code=404), 404
+    target = request.args.get("next", "")
+    response = make_response(redirect(target if is_safe_redirect(target) else url_for(".home")))
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
+    return response

@@ -1,0 +1,117 @@
+"""Response headers, the real client address behind proxies, and safe redirect targets."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from flask import Flask, g, request
+from flask.typing import ResponseReturnValue
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class TrustedProxies:
+    """WSGI middleware: take the client address from X-Forwarded-For only via trusted proxies.
+
+    Werkzeug's ProxyFix trusts a fixed number of hops whoever sends the header; this walks the
+    header from the right and stops at the first address that is not one of our proxies, the way
+    nginx's real_ip_recursive does, so a client cannot choose its own address.
+    """
+
+    def __init__(self, wsgi_app, proxies: Iterable[str]):
+        self.wsgi_app = wsgi_app
+        self.networks: list[Network] = [ipaddress.ip_network(p, strict=False) for p in proxies]
+
+    def is_trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def client_address(self, remote_addr: str, forwarded_for: str) -> str:
+        """The first untrusted address counting back from the connection's own peer."""
+        if not self.is_trusted(remote_addr):
+            return remote_addr
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not self.is_trusted(hop):
+                try:
+                    return str(ipaddress.ip_address(hop))
+                except ValueError:
+                    return remote_addr
+        return hops[0] if hops else remote_addr
+
+    def __call__(self, environ, start_response):
+        remote = environ.get("REMOTE_ADDR", "")
+        if self.is_trusted(remote):
+            environ["REMOTE_ADDR"] = self.client_address(
+                remote, environ.get("HTTP_X_FORWARDED_FOR", "")
+            )
+            proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[-1].strip().lower()
+            if proto in {"http", "https"}:
+                environ["wsgi.url_scheme"] = proto
+        return self.wsgi_app(environ, start_response)
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """True only for a same-site relative path such as ``/kundsidor?x=1``."""
+    if not target or len(target) > 2000:
+        return False
+    # browsers strip tabs/newlines and read "\" as "/", turning "/\evil" into "//evil".
+    if any(ch in target for ch in "\\\t\r\n\x00") or target != target.strip():
+        return False
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def csp_nonce() -> str:
+    """A per-response nonce for the rare inline script; using it adds it to the CSP."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def content_security_policy() -> str:
+    scripts = "'self'"
+    if "csp_nonce" in g:
+        scripts += f" 'nonce-{g.csp_nonce}'"
+    return (
+        "default-src 'self'; "
+        f"script-src {scripts}; "
+        "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+STATIC_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+HSTS = "max-age=63072000; includeSubDomains"
+
+
+def security_headers(response) -> ResponseReturnValue:
+    """Add the security headers to every response."""
+    response.headers.update(STATIC_HEADERS)
+    response.headers["Content-Security-Policy"] = content_security_policy()
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = HSTS
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the proxy middleware (when proxies are configured) and the header hook."""
+    if app.config["WINLAS_TRUSTED_PROXIES"]:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["WINLAS_TRUSTED_PROXIES"])
+    app.after_request(security_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
