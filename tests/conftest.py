@@ -144,16 +144,22 @@ def create_user(app):
     def make(email: str = "kund@exempel.se", role: str = "customer", **fields):
         with app.app_context():
             return User.create_account(
-                email, fields.pop("password", PASSWORD), role=role,
-                first_name=fields.pop("first_name", "Test"), last_name="Person", **fields,
+                email,
+                fields.pop("password", PASSWORD),
+                role=role,
+                first_name=fields.pop("first_name", "Test"),
+                last_name="Person",
+                **fields,
             )
 
     return make
 
 
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                        r'type="hidden" name="csrf_token" value="([^"]+)"|'
-                        r'name="csrf_token" value="([^"]+)"')
+CSRF_INPUT = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_from(html: str) -> str:
@@ -169,11 +175,22 @@ class AuthActions:
     def __init__(self, client):
         self.client = client
 
-    def login(self, email="kund@exempel.se", password=PASSWORD, remember=False, next_url=None,
-              environ_base=None, **extra):
+    def login(
+        self,
+        email="kund@exempel.se",
+        password=PASSWORD,
+        remember=False,
+        next_url=None,
+        environ_base=None,
+        **extra,
+    ):
         page = self.client.get("/logga-in")
-        data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "email": email,
-                "password": password, **extra}
+        data = {
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "email": email,
+            "password": password,
+            **extra,
+        }
         if remember:
             data["remember"] = "y"
         if next_url is not None:

@@ -83,6 +83,13 @@ def register_blueprints(app: Flask) -> None:
     from .public import bp as public_bp
 
     for blueprint in (
-        public_bp, products_bp, courses_bp, news_bp, privacy_bp, auth_bp, customer_bp, cli_bp
+        public_bp,
+        products_bp,
+        courses_bp,
+        news_bp,
+        privacy_bp,
+        auth_bp,
+        customer_bp,
+        cli_bp,
     ):
         app.register_blueprint(blueprint)

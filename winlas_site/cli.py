@@ -15,7 +15,9 @@ bp = Blueprint("cli", __name__, cli_group=None)
 def migrate_command() -> None:
     """Apply pending database migrations."""
     applied = db.migrate(current_app.extensions["database"])
-    click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+    click.echo(
+        f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else "")
+    )
 
 
 @bp.cli.command("demo-data")
@@ -35,13 +37,18 @@ def demo_data_command(force: bool) -> None:
 
 @bp.cli.command("create-user")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["customer", "marketer", "staff", "admin"]),
-              default="customer", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["customer", "marketer", "staff", "admin"]),
+    default="customer",
+    show_default=True,
+)
 @click.option("--password", help="Prompted for (hidden) when not given.")
 @click.option("--first-name", default="")
 @click.option("--last-name", default="")
-def create_user_command(email: str, role: str, password: str | None, first_name: str,
-                        last_name: str) -> None:
+def create_user_command(
+    email: str, role: str, password: str | None, first_name: str, last_name: str
+) -> None:
     """Create a user with ROLE; the password is asked for when --password is not given."""
     from .auth.models import User
 

@@ -13,7 +13,8 @@ log = logging.getLogger("winlas.errors")
 
 BARE_PAGE = (
     '<!doctype html><html lang="sv"><meta charset="utf-8"><title>{code} {name}</title>'
-    "<h1>{code} {name}</h1><p>Förfrågan kunde inte behandlas. / The request could not be handled.</p>"
+    "<h1>{code} {name}</h1>"
+    "<p>Förfrågan kunde inte behandlas. / The request could not be handled.</p>"
 )
 
 

@@ -43,10 +43,12 @@ def test_login_renews_the_session(client, create_user, auth):
     assert before != after
 
 
-@pytest.mark.parametrize("email,password", [("kund@exempel.se", "fel-lösenord"),
-                                            ("okand@exempel.se", PASSWORD)])
-def test_unknown_user_and_wrong_password_get_the_same_answer(client, create_user, auth, email,
-                                                             password):
+@pytest.mark.parametrize(
+    "email,password", [("kund@exempel.se", "fel-lösenord"), ("okand@exempel.se", PASSWORD)]
+)
+def test_unknown_user_and_wrong_password_get_the_same_answer(
+    client, create_user, auth, email, password
+):
     create_user()
     response = auth.login(email, password)
     assert response.status_code == 401
@@ -59,10 +61,19 @@ def test_email_is_matched_case_insensitively(client, create_user, auth):
     assert auth.login("  KUND@Exempel.se ").status_code == 302
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example", "//evil.example", "/\\evil.example", "/%2F%2Fevil.example/../",
-    "javascript:alert(1)", "\t//evil.example", "\n/evil", "http:/evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "/%2F%2Fevil.example/../",
+        "javascript:alert(1)",
+        "\t//evil.example",
+        "\n/evil",
+        "http:/evil.example",
+    ],
+)
 def test_next_is_followed_only_to_same_site_paths(client, create_user, auth, target):
     create_user()
     response = auth.login(next_url=target)
@@ -80,8 +91,9 @@ def test_next_to_a_page_of_our_own_is_followed(client, create_user, auth):
     assert auth.login(next_url="/nyheter?typ=news").headers["Location"] == "/nyheter?typ=news"
 
 
-def test_logout_ends_the_session_and_a_copied_cookie_no_longer_works(app, client, create_user,
-                                                                      auth):
+def test_logout_ends_the_session_and_a_copied_cookie_no_longer_works(
+    app, client, create_user, auth
+):
     create_user()
     auth.login()
     copied = client.get_cookie("winlas_session").value
@@ -96,7 +108,9 @@ def test_logout_ends_the_session_and_a_copied_cookie_no_longer_works(app, client
 def test_a_copied_remember_cookie_dies_with_logout(app, client, create_user, auth):
     create_user()
     response = auth.login(remember=True)
-    remember = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("winlas_remember")]
+    remember = [
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("winlas_remember")
+    ]
     assert remember and "HttpOnly" in remember[0] and "SameSite=Lax" in remember[0]
     value = client.get_cookie("winlas_remember").value
     fresh = app.test_client()
@@ -126,8 +140,9 @@ def test_an_idle_session_expires(app, client, create_user, auth):
     assert client.get("/kundsidor").status_code == 302
 
 
-def test_a_session_expires_after_the_absolute_limit_even_when_active(app, client, create_user,
-                                                                    auth):
+def test_a_session_expires_after_the_absolute_limit_even_when_active(
+    app, client, create_user, auth
+):
     create_user()
     auth.login()
     age = datetime.timedelta(hours=app.config["WINLAS_SESSION_ABSOLUTE_HOURS"], minutes=1)
@@ -154,7 +169,8 @@ def test_pages_with_personal_data_are_not_cached(client, create_user, auth):
 
 
 def test_anonymous_is_sent_to_login_and_a_customer_gets_403_on_a_staff_page(
-        client, create_user, auth, staff_page):
+    client, create_user, auth, staff_page
+):
     response = client.get(staff_page)
     assert response.status_code == 302
     assert response.headers["Location"] == "/logga-in?next=%2Ftest-personal"
@@ -172,8 +188,9 @@ def test_roles_on_a_staff_page(client, create_user, auth, staff_page, role, stat
     assert client.get(staff_page).status_code == status
 
 
-def test_login_and_denials_are_logged_without_secrets(client, create_user, auth, staff_page,
-                                                      caplog):
+def test_login_and_denials_are_logged_without_secrets(
+    client, create_user, auth, staff_page, caplog
+):
     create_user()
     caplog.set_level(logging.INFO, logger="winlas.auth")
     auth.login(password="hemligt-men-fel")
@@ -183,8 +200,12 @@ def test_login_and_denials_are_logged_without_secrets(client, create_user, auth,
     text = caplog.text
     assert "login failed" in text and "login user=" in text and "denied user=" in text
     assert "logout user=" in text
-    for secret in ("hemligt-men-fel", PASSWORD, "kund@exempel.se",
-                   client.get_cookie("winlas_session").value):
+    for secret in (
+        "hemligt-men-fel",
+        PASSWORD,
+        "kund@exempel.se",
+        client.get_cookie("winlas_session").value,
+    ):
         assert secret not in text
 
 
@@ -208,18 +229,23 @@ def test_a_forged_forwarded_for_does_not_escape_the_throttle(client, create_user
     assert statuses[-1] == 429
 
 
-def test_one_account_is_throttled_across_addresses(app_config, create_user):
+def test_one_account_is_throttled_across_addresses(app_config):
     from winlas_site import create_app
 
-    app = create_app({**app_config, "WINLAS_TRUSTED_PROXIES": ["127.0.0.1"],
-                      "WINLAS_LOGIN_ACCOUNT_LIMIT": "5 per hour"})
-    create_user.__globals__  # the factory is bound to the fixture's app; same database
+    app = create_app(
+        {
+            **app_config,
+            "WINLAS_TRUSTED_PROXIES": ["127.0.0.1"],
+            "WINLAS_LOGIN_ACCOUNT_LIMIT": "5 per hour",
+        }
+    )
     with app.app_context():
         User.create_account("annan@exempel.se", PASSWORD)
     auth = AuthActions(app.test_client())
     statuses = [
-        auth.login("annan@exempel.se", "fel",
-                   environ_base={"HTTP_X_FORWARDED_FOR": f"203.0.113.{i}"}).status_code
+        auth.login(
+            "annan@exempel.se", "fel", environ_base={"HTTP_X_FORWARDED_FOR": f"203.0.113.{i}"}
+        ).status_code
         for i in range(7)
     ]
     assert statuses == [401] * 5 + [429, 429]

@@ -10,8 +10,17 @@ from winlas_site.news.models import Article
 from winlas_site.products.models import Product
 
 STATIC_PAGES = [
-    "/", "/produkter", "/utbildningar", "/nyheter", "/om-oss", "/kontakt",
-    "/integritetspolicy", "/cookies", "/underbitraden", "/tillganglighet", "/logga-in",
+    "/",
+    "/produkter",
+    "/utbildningar",
+    "/nyheter",
+    "/om-oss",
+    "/kontakt",
+    "/integritetspolicy",
+    "/cookies",
+    "/underbitraden",
+    "/tillganglighet",
+    "/logga-in",
 ]
 FOOTER_LINKS = ["/integritetspolicy", "/cookies", "/underbitraden", "/tillganglighet"]
 
@@ -76,7 +85,9 @@ def test_language_switch_sets_a_cookie_and_returns_to_the_page(client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/produkter"
     cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("winlas_lang=en;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert (
+        cookie.startswith("winlas_lang=en;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    )
 
 
 @pytest.mark.parametrize("target", ["https://evil.example", "//evil.example", "/\\evil.example"])
@@ -100,9 +111,17 @@ def test_unknown_pages_are_404_in_the_site_style(client, language):
     assert ("Sidan finns inte" if language == "sv" else "Page not found") in html
 
 
-@pytest.mark.parametrize("path", ["/produkter/finns-inte", "/nyheter/finns-inte",
-                                  "/utbildningar/finns-inte", "/produkter/abc%00",
-                                  "/produkter/%FF%FE", "/produkter/' OR 1=1--"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/produkter/finns-inte",
+        "/nyheter/finns-inte",
+        "/utbildningar/finns-inte",
+        "/produkter/abc%00",
+        "/produkter/%FF%FE",
+        "/produkter/' OR 1=1--",
+    ],
+)
 def test_missing_or_hostile_slugs_are_404(client, demo, path):
     assert client.get(path).status_code == 404
 

@@ -5,8 +5,15 @@ from werkzeug.test import encode_multipart
 
 from tests.conftest import csrf_from
 
-PAGES = ["/", "/produkter", "/finns-inte", "/logga-in", "/kundsidor", "/static/css/site.css",
-         "/sprak/en?next=/"]
+PAGES = [
+    "/",
+    "/produkter",
+    "/finns-inte",
+    "/logga-in",
+    "/kundsidor",
+    "/static/css/site.css",
+    "/sprak/en?next=/",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -16,8 +23,12 @@ def test_security_headers_on_every_response(client, path):
     headers = response.headers
     csp = headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
-    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'",
-                      "default-src 'self'"):
+    for directive in (
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "default-src 'self'",
+    ):
         assert directive in csp
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
@@ -60,14 +71,16 @@ def test_csrf_token_of_another_session_is_refused(app, create_user):
     token = csrf_from(other.get("/logga-in").get_data(as_text=True))
     client = app.test_client()
     client.get("/logga-in")
-    response = client.post("/logga-in", data={"csrf_token": token, "email": "kund@exempel.se",
-                                              "password": "fel"})
+    response = client.post(
+        "/logga-in", data={"csrf_token": token, "email": "kund@exempel.se", "password": "fel"}
+    )
     assert response.status_code == 400
 
 
 def test_a_20_mb_body_is_413(client):
-    response = client.post("/logga-in", data=b"x" * (20 * 1024 * 1024),
-                           content_type="application/octet-stream")
+    response = client.post(
+        "/logga-in", data=b"x" * (20 * 1024 * 1024), content_type="application/octet-stream"
+    )
     assert response.status_code == 413
     assert "För mycket data" in response.get_data(as_text=True)
 
@@ -75,8 +88,9 @@ def test_a_20_mb_body_is_413(client):
 def test_a_form_field_over_500_kb_is_413(client):
     # encoded here: the test client would spool a body this large to a temporary file.
     boundary, body = encode_multipart({"email": "a" * (600 * 1024)})
-    response = client.post("/logga-in", data=body,
-                           content_type=f"multipart/form-data; boundary={boundary}")
+    response = client.post(
+        "/logga-in", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
     assert response.status_code == 413
 
 
@@ -87,17 +101,21 @@ def test_a_long_urlencoded_field_is_a_4xx(client):
 
 def test_more_than_1000_form_parts_is_refused(client):
     body = "&".join(f"f{i}=x" for i in range(1200))
-    response = client.post("/logga-in", data=body,
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post("/logga-in", data=body, content_type="application/x-www-form-urlencoded")
     assert response.status_code in (400, 413)
 
 
 def test_invalid_utf8_in_form_and_headers_is_a_4xx(client):
-    response = client.post("/logga-in", data=b"email=%FF%FE&password=%FF",
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/logga-in",
+        data=b"email=%FF%FE&password=%FF",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert 400 <= response.status_code < 500
-    response = client.get("/", headers={"Accept-Language": b"\xff\xfe".decode("latin-1"),
-                                        "Cookie": "winlas_lang=\xff"})
+    response = client.get(
+        "/",
+        headers={"Accept-Language": b"\xff\xfe".decode("latin-1"), "Cookie": "winlas_lang=\xff"},
+    )
     assert response.status_code == 200
 
 
@@ -110,7 +128,6 @@ def test_session_cookie_flags(client, create_user, auth):
 
 
 def test_cookies_are_secure_when_the_site_is_https(app_config, create_user):
-    from tests.conftest import AuthActions
     from winlas_site import create_app
 
     app = create_app({**app_config, "WINLAS_SITE_URL": "https://www.winlas.se"})

@@ -27,7 +27,10 @@ def role_required(*roles: str):
             if not current_user.has_role(*roles):
                 log.warning(
                     "denied user=%s role=%s path=%s client=%s",
-                    current_user.id, current_user.role, request.path, request.remote_addr,
+                    current_user.id,
+                    current_user.role,
+                    request.path,
+                    request.remote_addr,
                 )
                 abort(403)
             return view(*args, **kwargs)

@@ -194,16 +194,13 @@ class UserSession(BaseModel):
         """The user of a live session, or None once it has ended, idled or grown too old."""
         if not token or len(token) > 100:
             return None
-        session = (
-            cls.select(cls, User)
-            .join(User)
-            .where(cls.token_digest == _digest(token))
-            .first()
-        )
+        session = cls.select(cls, User).join(User).where(cls.token_digest == _digest(token)).first()
         if session is None:
             return None
         moment = now()
-        idle_limit, age_limit = (remember_for, remember_for) if session.remember else (idle, absolute)
+        idle_limit, age_limit = (
+            (remember_for, remember_for) if session.remember else (idle, absolute)
+        )
         if moment - session.last_seen_at > idle_limit or moment - session.created_at > age_limit:
             session.delete_instance()
             return None

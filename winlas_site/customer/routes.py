@@ -11,9 +11,7 @@ from .models import KINDS, CustomerResource
 @login_required
 def index():
     """Release notes, documentation, manuals and videos for logged-in contacts."""
-    return render_template(
-        "customer/index.html", grouped=CustomerResource.by_kind(), kinds=KINDS
-    )
+    return render_template("customer/index.html", grouped=CustomerResource.by_kind(), kinds=KINDS)
 
 
 @bp.route("/kundsidor/<slug:slug>")

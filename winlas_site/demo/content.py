@@ -1377,9 +1377,7 @@ CUSTOMER_RESOURCES = [
         "summary_sv": (
             "Krav på nätverk, brandvägg och kringutrustning när nya kiosker ska installeras."
         ),
-        "summary_en": (
-            "Network, firewall and peripheral requirements for installing new kiosks."
-        ),
+        "summary_en": ("Network, firewall and peripheral requirements for installing new kiosks."),
         "body_sv": (
             "Här beskrivs vilka portar och adresser kiosken behöver nå, hur den autentiserar "
             "sig mot WinLas Bibliotek och vilka RFID-läsare, kvittoskrivare och "
@@ -1411,9 +1409,7 @@ CUSTOMER_RESOURCES = [
             "Steg-för-steg-instruktioner för utlån, återlämning, reservationer, påminnelser "
             "och avgifter."
         ),
-        "summary_en": (
-            "Step-by-step instructions for loans, returns, holds, reminders and fees."
-        ),
+        "summary_en": ("Step-by-step instructions for loans, returns, holds, reminders and fees."),
         "body_sv": (
             "Handboken är skriven för personalen vid disken och följer arbetsgången i "
             "programmet. Varje avsnitt inleds med en kort förklaring, följt av numrerade steg "
@@ -1480,8 +1476,7 @@ CUSTOMER_RESOURCES = [
             "Så redigerar du startsidan, publicerar boktips och anpassar katalogens utseende."
         ),
         "summary_en": (
-            "How to edit the front page, publish reading tips and adjust the look of the "
-            "catalogue."
+            "How to edit the front page, publish reading tips and adjust the look of the catalogue."
         ),
         "body_sv": (
             "Handboken vänder sig till den som ansvarar för bibliotekets webbkatalog. Den "

@@ -24,8 +24,13 @@ def load_all(password: str) -> dict[str, int]:
     """Insert every demo row in one transaction; returns counts per kind."""
     with database.atomic():
         for item in content.PRODUCTS:
-            Product.create(**{**item, "features_sv": "\n".join(item["features_sv"]),
-                              "features_en": "\n".join(item["features_en"])})
+            Product.create(
+                **{
+                    **item,
+                    "features_sv": "\n".join(item["features_sv"]),
+                    "features_en": "\n".join(item["features_en"]),
+                }
+            )
         for item in content.COURSES:
             fields = {key: value for key, value in item.items() if key != "sessions"}
             course = Course.create(**fields)
@@ -44,7 +49,11 @@ def load_all(password: str) -> dict[str, int]:
         for email, role, first, last in DEMO_USERS:
             if User.by_email(email) is None:
                 User.create_account(
-                    email, password, role=role, first_name=first, last_name=last,
+                    email,
+                    password,
+                    role=role,
+                    first_name=first,
+                    last_name=last,
                     organisation=customer if role == "customer" else winlas,
                 )
     return {

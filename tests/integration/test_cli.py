@@ -1,0 +1,48 @@
+"""The winlas command: migrate, demo-data, create-user."""
+
+from winlas_site.auth.models import User
+from winlas_site.products.models import Product
+
+
+def test_demo_data_loads_once(app, runner):
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0 and "loaded" in result.output
+    with app.app_context():
+        count = Product.select().count()
+        assert count >= 4
+        assert User.by_email("marknad@winlas.se").role == "marketer"
+    result = runner.invoke(args=["demo-data"])
+    assert "nothing loaded" in result.output
+    with app.app_context():
+        assert Product.select().count() == count
+
+
+def test_migrate_reports_nothing_pending_on_a_migrated_database(runner):
+    result = runner.invoke(args=["migrate"])
+    assert result.exit_code == 0 and "applied 0 migration(s)" in result.output
+
+
+def test_create_user_with_a_role(app, runner):
+    result = runner.invoke(
+        args=["create-user", "Ny@WinLas.se", "--role", "staff", "--password", "ett-långt-lösenord"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.test_request_context():
+        user = User.by_email("ny@winlas.se")
+        assert user.role == "staff" and user.check_password("ett-långt-lösenord")
+
+
+def test_create_user_prompts_for_the_password(app, runner):
+    result = runner.invoke(
+        args=["create-user", "fraga@winlas.se"], input="hemligt-lösenord\nhemligt-lösenord\n"
+    )
+    assert result.exit_code == 0, result.output
+    with app.test_request_context():
+        assert User.by_email("fraga@winlas.se").check_password("hemligt-lösenord")
+
+
+def test_create_user_refuses_a_duplicate_and_a_short_password(runner):
+    assert runner.invoke(args=["create-user", "a@winlas.se", "--password", "kort"]).exit_code != 0
+    runner.invoke(args=["create-user", "a@winlas.se", "--password", "långt-nog-lösenord"])
+    result = runner.invoke(args=["create-user", "A@winlas.se", "--password", "långt-nog-lösenord"])
+    assert result.exit_code != 0 and "already exists" in result.output
