@@ -276,3 +276,30 @@ def test_posted_role_fields_are_ignored(app, client, create_user, auth):
     auth.login(role="admin", is_staff="1", organisation_id="1")
     with app.app_context():
         assert User.get_by_id(user.id).role == "customer"
+
+
+def test_an_unknown_address_costs_a_password_check_too(app, client, create_user, auth):
+    # similar timing: the unknown address is verified against a throwaway hash.
+    from argon2 import PasswordHasher, profiles
+
+    calls = []
+
+    class CountingHasher(PasswordHasher):
+        def verify(self, hash, password):
+            calls.append(hash)
+            return super().verify(hash, password)
+
+    app.extensions["password_hasher"] = CountingHasher.from_parameters(profiles.CHEAPEST)
+    create_user()
+    auth.login("okand@exempel.se", "fel")
+    auth.login("kund@exempel.se", "fel")
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("email", ["' OR 1=1--", "kund@exempel.se' OR '1'='1", '"><svg onload=1>'])
+def test_injection_in_the_login_form_is_just_a_wrong_login(client, create_user, auth, email):
+    create_user()
+    response = auth.login(email, "' OR 1=1--")
+    assert response.status_code in (400, 401)
+    assert "<svg onload" not in response.get_data(as_text=True)
+    assert client.get("/kundsidor").status_code == 302

@@ -176,3 +176,32 @@ def test_cookie_policy_lists_every_registered_cookie(client):
     html = client.get("/cookies").get_data(as_text=True)
     for cookie in COOKIES:
         assert f"<code>{cookie.name}</code>" in html
+
+
+def test_an_unexpected_error_is_a_500_page_without_internals(app, client, caplog):
+    @app.route("/test-boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = client.get("/test-boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Något gick fel" in html and 'class="site-footer"' in html
+    assert "secret internals" not in html and "Traceback" not in html
+    assert "secret internals" in caplog.text  # but it is logged
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("winlas_session", "garbage"),
+        ("winlas_session", "eyJ4IjoxfQ.forged.signature"),
+        ("winlas_remember", "1|deadbeef"),
+        ("winlas_remember", "\x00" * 50),
+        ("winlas_lang", "xx" * 1900),
+    ],
+)
+def test_forged_or_broken_cookies_are_ignored(client, name, value):
+    client.set_cookie(name, value)
+    assert client.get("/").status_code == 200
+    assert client.get("/kundsidor").status_code == 302

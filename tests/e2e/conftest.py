@@ -1,0 +1,78 @@
+"""A live server with demo content and a real Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import CHEAP_HASHER, PASSWORD
+from winlas_site import create_app, db
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+REQUIRE_BROWSER = os.environ.get("WINLAS_REQUIRE_BROWSER") == "1"
+# the flags Chromium needs as root in a closed network (no calls home, no sandbox user).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The real app with demo content, served over HTTP on a free loopback port."""
+    folder = tmp_path_factory.mktemp("live")
+    database = db.make_database(f"sqlite:///{folder / 'winlas.db'}")
+    db.migrate(database)
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(folder / "instance"),
+            "DATABASE": database,
+            "SECRET_KEY": "e2e-secret",
+            "PASSWORD_HASHER": CHEAP_HASHER,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    with app.app_context():
+        from winlas_site.demo import load
+
+        load.load_all(PASSWORD)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless; the run fails (not skips) in CI when it is missing."""
+    if not os.path.exists(CHROMIUM):
+        if REQUIRE_BROWSER:
+            pytest.fail("WINLAS_REQUIRE_BROWSER=1 but chromium is not installed", pytrace=False)
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (no cookies) whose every request is recorded."""
+    context = browser.new_context(base_url=live_server, locale="sv-SE")
+    page = context.new_page()
+    page.requests_seen = []
+    page.on("request", lambda request: page.requests_seen.append(request.url))
+    yield page
+    context.close()
