@@ -194,15 +194,20 @@ def serve(
                 start_new_session=True,
             )
             try:
+                # a start-up failure already carries the log in its exception
                 _wait_ready(proc, base_url + ready_path, log, startup_timeout)
+            except BaseException:
+                _stop(proc)
+                raise
+            try:
                 yield base_url
             finally:
                 _stop(proc)
-        # At --log-level warning a healthy run logs nothing, so anything here (worker timeouts,
-        # tracebacks) is worth seeing next to the numbers.
-        leftover = _tail(log)
-        if leftover:
-            print(f"--- gunicorn {app_spec} log ---\n{leftover}", file=sys.stderr)
+                # At --log-level warning a healthy run logs nothing, so anything here (worker
+                # timeouts, tracebacks) is worth seeing next to the numbers.
+                leftover = _tail(log)
+                if leftover:
+                    print(f"--- gunicorn {app_spec} log ---\n{leftover}", file=sys.stderr)
 
 
 def measure(

@@ -4,7 +4,10 @@ What is measured, in one run and on the same machine:
 
 * ``bare``: ``bench/bare_app.py``, a Flask app whose only view returns "ok";
 * ``start``: the real site's start page ``/``;
-* ``product``: one real product page ``/produkter/<slug>``.
+* ``product``: one real product page ``/produkter/<slug>``;
+* ``start_nocache`` and ``product_nocache``: the same two pages from a second instance of the
+  site with its page cache off (``WINLAS_PAGE_CACHE_SECONDS=0``), so the cost of a full render
+  -- queries and templates -- stays visible next to the cached figure.
 
 Both apps are served by the same gunicorn command line (2 sync workers on 127.0.0.1), the real
 one on a fresh SQLite database with the demo content in a temporary instance folder, and loaded
@@ -59,7 +62,7 @@ ROOT = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "results" / "pages.json"
 WARMUP_SECONDS = 1
 ROUNDS = 2
-TARGETS = ("bare", "start", "product")
+TARGETS = ("bare", "start", "product", "start_nocache", "product_nocache")
 PRODUCT_LINK = re.compile(r'href="(/produkter/[a-z0-9]+(?:-[a-z0-9]+)*)"')
 # Settings the developer's shell may carry that would point the app at another database,
 # another secret or other hosts; the benchmark must run on defaults and a fresh SQLite file.
@@ -145,7 +148,7 @@ def run_rounds(urls: dict[str, str], seconds: int, tool: str | None) -> dict[str
         for name in TARGETS:
             result = measure(urls[name], seconds, tool=tool)
             print(
-                f"  round {round_number} {name:<8} {result.rps:10.1f} req/s"
+                f"  round {round_number} {name:<16} {result.rps:10.1f} req/s"
                 f"  errors {result.errors}  non-2xx {result.non2xx}",
                 flush=True,
             )
@@ -168,11 +171,11 @@ def summarise(runs: dict[str, list[Result]], urls: dict[str, str], seconds: int)
     """Collect best-of figures, the ratio and the run details into one JSON-ready dict."""
     best = {name: max(r.rps for r in results) for name, results in runs.items()}
     ratio = min(best["start"], best["product"]) / best["bare"]
+    nocache_ratio = min(best["start_nocache"], best["product_nocache"]) / best["bare"]
     return {
-        "bare_rps": round(best["bare"], 1),
-        "start_rps": round(best["start"], 1),
-        "product_rps": round(best["product"], 1),
+        **{f"{name}_rps": round(best[name], 1) for name in TARGETS},
         "pages_ratio": round(ratio, 3),
+        "pages_nocache_ratio": round(nocache_ratio, 3),
         "errors": sum(r.errors for results in runs.values() for r in results),
         "settings": {
             "seconds": seconds,
@@ -208,7 +211,9 @@ def _ms(value: float | None) -> str:
 def report(summary: dict[str, Any]) -> None:
     """Print the table for people, then the ``name value`` lines for scripts."""
     print()
-    header = f"{'target':<8} {'path':<32} {'best req/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'err':>4}"
+    header = (
+        f"{'target':<16} {'path':<32} {'best req/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'err':>4}"
+    )
     print(header)
     print("-" * len(header))
     for name in TARGETS:
@@ -216,16 +221,18 @@ def report(summary: dict[str, Any]) -> None:
         best = max(target["runs"], key=lambda run: run["rps"])
         errors = sum(run["errors"] for run in target["runs"])
         print(
-            f"{name:<8} {target['path']:<32} {best['rps']:>10.1f} {_ms(best['p50_ms']):>7}"
+            f"{name:<16} {target['path']:<32} {best['rps']:>10.1f} {_ms(best['p50_ms']):>7}"
             f" {_ms(best['p99_ms']):>7} {errors:>4}"
         )
     print(f"pages_ratio = min(start, product) / bare = {summary['pages_ratio']:.3f}")
+    print(f"pages_nocache_ratio (page cache off) = {summary['pages_nocache_ratio']:.3f}")
     if summary["errors"]:
         print(f"warning: {summary['errors']} socket errors during the measured runs")
     print()
-    for key in ("bare_rps", "start_rps", "product_rps"):
-        print(f"{key} {summary[key]:.1f}")
+    for name in TARGETS:
+        print(f"{name}_rps {summary[name + '_rps']:.1f}")
     print(f"pages_ratio {summary['pages_ratio']:.3f}")
+    print(f"pages_nocache_ratio {summary['pages_nocache_ratio']:.3f}")
 
 
 def _interrupt(signum: int, _frame: FrameType | None) -> None:
@@ -245,6 +252,8 @@ def main() -> int:
             print(f"preparing a fresh database in {instance}", flush=True)
             prepare_database(env)
             site = stack.enter_context(serve("wsgi:app", env, ROOT))
+            uncached_env = {**env, "WINLAS_PAGE_CACHE_SECONDS": "0"}
+            uncached = stack.enter_context(serve("wsgi:app", uncached_env, ROOT))
             # the same environment for both: only the app differs
             bare = stack.enter_context(serve("bare_app:app", env, BENCH_DIR))
             check_bare(bare + "/")
@@ -254,6 +263,8 @@ def main() -> int:
                 "start": site + "/",
                 "product": site + find_product_path(site),
             }
+            urls["start_nocache"] = uncached + "/"
+            urls["product_nocache"] = uncached + urlsplit(urls["product"]).path
             check_html_page(urls["product"])
             print(f"measuring {', '.join(urls.values())} ({seconds} s each, best of {ROUNDS})")
             runs = run_rounds(urls, seconds, tool)

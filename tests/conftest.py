@@ -48,7 +48,7 @@ def postgres_database(schema: str) -> peewee.Database:
 
 def reset_postgres_schema(schema: str) -> peewee.Database:
     """Drop and recreate ``schema``; fails the run (never skips) when the server is away."""
-    admin = db.make_database(POSTGRES_URL)
+    admin = db.make_database(POSTGRES_URL, pool=False)
     try:
         admin.connect()
     except peewee.OperationalError as exc:  # pragma: no cover - only when the server is down
@@ -68,7 +68,8 @@ def worker_id(request) -> str:
 def sqlite_template(tmp_path_factory):
     """A migrated SQLite file, copied for every test (cheaper than migrating each time)."""
     path = tmp_path_factory.mktemp("template") / "winlas.db"
-    database = db.make_database(f"sqlite:///{path}")
+    # not pooled: closing must really close, so the WAL is checkpointed into the copied file.
+    database = db.make_database(f"sqlite:///{path}", pool=False)
     db.migrate(database)
     database.close()
     return path
@@ -80,7 +81,7 @@ def postgres_session_db(worker_id):
     database = reset_postgres_schema(schema)
     db.migrate(database)
     yield database
-    database.close()
+    database.close_all()
 
 
 @pytest.fixture(params=backends())
@@ -96,7 +97,8 @@ def database(request, tmp_path, sqlite_template):
         with database.connection_context():
             database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     yield database
-    database.close()
+    if request.param == "sqlite":
+        database.close_all()
 
 
 @pytest.fixture

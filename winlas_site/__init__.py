@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.routing import BaseConverter
 
 from . import config as settings
-from . import db, errors, i18n, security
+from . import db, errors, i18n, pagecache, security
 from .extensions import babel, csrf, limiter, login_manager
 
 PROJECT_ROOT = settings.PROJECT_ROOT
@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     configure(app, config or {})
+    pagecache.init_app(app)
     db.init_app(app)
     register_extensions(app)
     register_blueprints(app)

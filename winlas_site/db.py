@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import peewee
-from flask import Flask, request
+from flask import Flask
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
@@ -34,10 +34,23 @@ class BaseModel(peewee.Model):
         legacy_table_names = False
 
 
-def make_database(url: str, **options) -> peewee.Database:
-    """Build a peewee Database from a URL; SQLite gets its pragmas, PostgreSQL its timezone."""
-    if url.startswith("sqlite"):
-        return connect(url, pragmas=SQLITE_PRAGMAS, **options)
+def make_database(url: str, pool: bool = True, **options) -> peewee.Database:
+    """Build a peewee Database from a URL; SQLite gets its pragmas.
+
+    Connections are pooled: a request takes one and hands it back at teardown, so a worker
+    keeps its SQLite connection (pragmas run once, page cache kept) or its PostgreSQL session
+    instead of paying for a new one on every request.
+    """
+    scheme, sep, rest = url.partition("://")
+    if pool and sep and scheme in ("sqlite", "postgres", "postgresql"):
+        url = f"{scheme}+pool://{rest}"
+        options.setdefault("max_connections", 32)
+        options.setdefault("stale_timeout", 300)
+        if scheme == "sqlite":
+            # the pool lends a connection to one thread at a time, but not always the same one.
+            options.setdefault("check_same_thread", False)
+    if scheme.startswith("sqlite"):
+        options.setdefault("pragmas", SQLITE_PRAGMAS)
     return connect(url, **options)
 
 
@@ -47,12 +60,8 @@ def init_app(app: Flask) -> peewee.Database:
     database.initialize(db)
     app.extensions["database"] = db
 
-    @app.before_request
-    def _open() -> None:
-        # static files never touch the database.
-        if request.endpoint != "static":
-            db.connect(reuse_if_open=True)
-
+    # the first query of a request takes a connection from the pool (peewee's autoconnect), so
+    # requests that need no query -- static files, cached pages -- never touch the database.
     @app.teardown_request
     def _close(_exc: BaseException | None) -> None:
         if not db.is_closed():

@@ -15,7 +15,7 @@ def empty_database(request, tmp_path, worker_id):
     else:
         database = reset_postgres_schema(postgres_schema(worker_id) + "_migrations")
     yield database
-    database.close()
+    database.close_all()
 
 
 def test_migrations_build_the_schema_of_the_models_on_an_empty_database(empty_database):

@@ -205,3 +205,53 @@ def test_forged_or_broken_cookies_are_ignored(client, name, value):
     client.set_cookie(name, value)
     assert client.get("/").status_code == 200
     assert client.get("/kundsidor").status_code == 302
+
+
+# one fact per promise of OBLIGATIONS.md the privacy page must state, in each language.
+POLICY_FACTS = {
+    "sv": {
+        "P9 storage in Sweden": "Sverige",
+        "P9 sub-processor page": 'href="/underbitraden"',
+        "P9 SCC outside the EU": "standardavtalsklausuler",
+        "P7 cookie policy": 'href="/cookies"',
+        "P20 settings on every page": "Cookie-inställningar",
+        "P4 dietary requirements": "kostavvikelser",
+        "P4 hashed password": "hashat",
+        "P5 screen resolution": "skärmupplösning",
+        "P10 two years": "två år",
+        "P10 reminder": "30 dagar",
+        "P12 portability": "portabilitet",
+        "P15 IMY": "IMY",
+        "P16 data-protection address": "dataskydd@winlas.se",
+        "P17 profiling": "profilering",
+        "P17 legitimate interest": "berättigat intresse",
+        "P21 administrative messages": "administrativa",
+    },
+    "en": {
+        "P9 storage in Sweden": "Sweden",
+        "P9 sub-processor page": 'href="/underbitraden"',
+        "P9 SCC outside the EU": "standard contractual clauses",
+        "P7 cookie policy": 'href="/cookies"',
+        "P20 settings on every page": "Cookie settings",
+        "P4 dietary requirements": "dietary",
+        "P4 hashed password": "hashed",
+        "P5 screen resolution": "screen resolution",
+        "P10 two years": "two years",
+        "P10 reminder": "30 days",
+        "P12 portability": "portability",
+        "P15 IMY": "IMY",
+        "P16 data-protection address": "dataskydd@winlas.se",
+        "P17 profiling": "profiling",
+        "P17 legitimate interest": "legitimate interest",
+        "P21 administrative messages": "administrative",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_privacy_policy_states_every_promise(client, language):
+    if language == "en":
+        use_english(client)
+    html = " ".join(client.get("/integritetspolicy").get_data(as_text=True).lower().split())
+    missing = [p for p, fact in POLICY_FACTS[language].items() if fact.lower() not in html]
+    assert missing == []
