@@ -6,19 +6,13 @@ import datetime
 
 import peewee
 
+from ..content import ContentPage
 from ..db import BaseModel
 from ..i18n import Translated
 
 
-class Course(Translated, BaseModel):
-    slug = peewee.CharField(max_length=80, unique=True)
+class Course(ContentPage):
     kind = peewee.CharField(max_length=10, default="course")  # course | event
-    title_sv = peewee.CharField(max_length=200)
-    title_en = peewee.CharField(max_length=200, default="")
-    summary_sv = peewee.TextField()
-    summary_en = peewee.TextField(default="")
-    body_sv = peewee.TextField()
-    body_en = peewee.TextField(default="")
     audience_sv = peewee.TextField(default="")
     audience_en = peewee.TextField(default="")
     price_sek = peewee.IntegerField(default=0)
@@ -28,7 +22,12 @@ class Course(Translated, BaseModel):
     def listed(cls) -> list[Course]:
         """Courses ordered by their next session; those without upcoming sessions last."""
         courses = list(cls.select())
-        sessions = CourseSession.select().order_by(CourseSession.starts_at)
+        # session times are local Swedish time, as entered
+        sessions = (
+            CourseSession.select()
+            .where(CourseSession.starts_at >= datetime.datetime.now())
+            .order_by(CourseSession.starts_at)
+        )
         upcoming: dict[int, list[CourseSession]] = {}
         for session in sessions:
             upcoming.setdefault(session.course_id, []).append(session)
@@ -36,11 +35,6 @@ class Course(Translated, BaseModel):
             course.upcoming = upcoming.get(course.id, [])
         far = datetime.datetime.max
         return sorted(courses, key=lambda c: c.upcoming[0].starts_at if c.upcoming else far)
-
-    @classmethod
-    def by_slug(cls, slug: str) -> Course | None:
-        """The course at /utbildningar/<slug>, or None."""
-        return cls.get_or_none(cls.slug == slug)
 
     def sessions_in_order(self) -> peewee.ModelSelect:
         """This course's sessions, earliest first."""

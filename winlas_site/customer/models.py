@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import peewee
 
-from ..db import BaseModel
-from ..i18n import Translated
+from ..content import ContentPage
 
 KINDS = ("release", "documentation", "manual", "video")
 
 
-class CustomerResource(Translated, BaseModel):
-    slug = peewee.CharField(max_length=80, unique=True)
+class CustomerResource(ContentPage):
     kind = peewee.CharField(max_length=15, index=True)
-    title_sv = peewee.CharField(max_length=200)
-    title_en = peewee.CharField(max_length=200, default="")
-    summary_sv = peewee.TextField()
-    summary_en = peewee.TextField(default="")
-    body_sv = peewee.TextField()
-    body_en = peewee.TextField(default="")
     product_slug = peewee.CharField(max_length=80, null=True)
     version = peewee.CharField(max_length=20, null=True)
     published = peewee.DateField()
@@ -31,8 +23,3 @@ class CustomerResource(Translated, BaseModel):
         for resource in cls.select().order_by(cls.published.desc(), cls.id.desc()):
             grouped.setdefault(resource.kind, []).append(resource)
         return grouped
-
-    @classmethod
-    def by_slug(cls, slug: str) -> CustomerResource | None:
-        """The resource at /kundsidor/<slug>, or None."""
-        return cls.get_or_none(cls.slug == slug)
