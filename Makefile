@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy --statistics -i $< -o $@
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 translations: $(MO)
 
@@ -49,7 +49,7 @@ bench: install
 # regenerate the catalogue after changing UI text; a test fails while it is out of date.
 extract-messages: install
 	$(BIN)/pybabel extract --omit-header --no-location --sort-output -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update --omit-header --no-location -i translations/messages.pot -d translations -l en
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete -i translations/messages.pot -d translations -l en
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache $(MO)

@@ -16,6 +16,7 @@ import pytest
 from argon2 import PasswordHasher, profiles
 
 from winlas_site import create_app, db
+from winlas_site.cookies import declared
 from winlas_site.models import MODELS
 
 POSTGRES_URL = os.environ.get("WINLAS_TEST_POSTGRES_URL", "")
@@ -116,7 +117,19 @@ def app_config(tmp_path, database) -> dict:
 
 @pytest.fixture
 def app(app_config):
-    return create_app(app_config)
+    """The app; every cookie it sets during the test must be declared in the registry."""
+    app = create_app(app_config)
+    seen: set[str] = set()
+
+    @app.after_request
+    def record_cookies(response):
+        for header in response.headers.getlist("Set-Cookie"):
+            seen.add(header.split("=", 1)[0])
+        return response
+
+    yield app
+    undeclared = {name for name in seen if declared(name) is None}
+    assert not undeclared, f"cookies set but not declared in winlas_site/cookies.py: {undeclared}"
 
 
 @pytest.fixture

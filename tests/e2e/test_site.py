@@ -77,3 +77,17 @@ def test_the_skip_link_is_the_first_stop_for_the_keyboard(page):
     assert focused == "Hoppa till innehållet"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_every_cookie_the_browser_holds_is_declared(page):
+    from winlas_site.cookies import declared
+
+    page.goto("/sprak/en?next=/logga-in")
+    page.get_by_label("Email address").fill("bibliotekarie@exempelkommun.se")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Remember me on this computer").check()
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/kundsidor$"))
+    names = {cookie["name"] for cookie in page.context.cookies()}
+    assert names == {"winlas_lang", "winlas_session", "winlas_remember"}
+    assert all(declared(name) is not None for name in names)

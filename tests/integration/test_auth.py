@@ -303,3 +303,10 @@ def test_injection_in_the_login_form_is_just_a_wrong_login(client, create_user, 
     assert response.status_code in (400, 401)
     assert "<svg onload" not in response.get_data(as_text=True)
     assert client.get("/kundsidor").status_code == 302
+
+
+def test_a_nul_byte_in_the_password_is_a_clear_form_error(client, create_user, auth):
+    create_user()
+    response = auth.login(password="abc\x00def")
+    assert response.status_code == 400
+    assert "otillåtna tecken" in response.get_data(as_text=True)

@@ -1,5 +1,10 @@
 """The winlas command: migrate, demo-data, create-user."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from winlas_site.auth.models import User
 from winlas_site.products.models import Product
 
@@ -46,3 +51,23 @@ def test_create_user_refuses_a_duplicate_and_a_short_password(runner):
     runner.invoke(args=["create-user", "a@winlas.se", "--password", "långt-nog-lösenord"])
     result = runner.invoke(args=["create-user", "A@winlas.se", "--password", "långt-nog-lösenord"])
     assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_the_console_script_migrates_and_loads_an_empty_instance(tmp_path):
+    # the real entry point, configured only by the environment, as `make run` uses it.
+    winlas = str(Path(sys.executable).with_name("winlas"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WINLAS_")}
+    env.pop("DATABASE_URL", None)
+    env.update(WINLAS_INSTANCE_PATH=str(tmp_path / "instance"))
+
+    def run(*args):
+        return subprocess.run(
+            [winlas, *args], env=env, capture_output=True, text=True, check=True
+        ).stdout
+
+    assert "applied 1 migration(s): 0001_initial" in run("migrate")
+    assert run("demo-data").startswith("loaded ")
+    assert "nothing loaded" in run("demo-data")
+    assert (tmp_path / "instance" / "winlas.db").exists()
+    assert len((tmp_path / "instance" / "secret_key").read_text()) == 64
+    assert "applied 0 migration(s)" in run("migrate")

@@ -1,8 +1,10 @@
 """Every public page, in Swedish and English, in the site's layout."""
 
+import datetime
 import re
 
 import pytest
+from werkzeug.http import parse_date
 
 from winlas_site.courses.models import Course
 from winlas_site.customer.models import CustomerResource
@@ -255,3 +257,27 @@ def test_the_privacy_policy_states_every_promise(client, language):
     html = " ".join(client.get("/integritetspolicy").get_data(as_text=True).lower().split())
     missing = [p for p, fact in POLICY_FACTS[language].items() if fact.lower() not in html]
     assert missing == []
+
+
+def test_cookie_lifetimes_on_the_policy_page_are_the_ones_set(app, client, create_user, auth):
+    from winlas_site.cookies import declared
+
+    html = client.get("/cookies").get_data(as_text=True)
+    assert f"{app.config['WINLAS_REMEMBER_DAYS']} dagar" in html and "365 dagar" in html
+    language = client.get("/sprak/en?next=/").headers["Set-Cookie"]
+    assert f"Max-Age={declared('winlas_lang').max_age()}" in language
+    create_user()
+    login = auth.login(remember=True)
+    remember = [c for c in login.headers.getlist("Set-Cookie") if c.startswith("winlas_remember=")]
+    expires = parse_date(remember[0].split("Expires=")[1].split(";")[0])
+    left = expires - datetime.datetime.now(datetime.UTC)
+    assert (
+        abs(left - datetime.timedelta(days=app.config["WINLAS_REMEMBER_DAYS"])).total_seconds() < 60
+    )
+
+
+def test_the_registry_names_the_cookies_flask_is_configured_with(app):
+    from winlas_site.cookies import declared
+
+    for setting in ("SESSION_COOKIE_NAME", "REMEMBER_COOKIE_NAME"):
+        assert declared(app.config[setting]).category == "necessary"

@@ -3,7 +3,7 @@
 import pytest
 from werkzeug.test import encode_multipart
 
-from tests.conftest import csrf_from
+from tests.conftest import PASSWORD, csrf_from
 
 PAGES = [
     "/",
@@ -127,11 +127,30 @@ def test_session_cookie_flags(client, create_user, auth):
     assert "Secure" not in cookie  # served over http in development
 
 
-def test_cookies_are_secure_when_the_site_is_https(app_config, create_user):
+def test_cookies_are_secure_when_the_site_is_https(app_config):
     from winlas_site import create_app
+    from winlas_site.auth.models import User
 
     app = create_app({**app_config, "WINLAS_SITE_URL": "https://www.winlas.se"})
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    with app.app_context():
+        User.create_account("kund@exempel.se", PASSWORD)
     client = app.test_client()
-    client.get("/")  # no cookie for a plain visit
-    assert not client.get_cookie("winlas_session")
+    assert client.get("/", base_url="https://localhost").headers.get("Set-Cookie") is None
+    page = client.get("/logga-in", base_url="https://localhost")
+    response = client.post(
+        "/logga-in",
+        base_url="https://localhost",
+        # over https Flask-WTF also checks that the Referer is our own site, as browsers send it
+        headers={"Referer": "https://localhost/logga-in"},
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "email": "kund@exempel.se",
+            "password": PASSWORD,
+            "remember": "y",
+        },
+    )
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    assert {c.split("=")[0] for c in cookies} == {"winlas_session", "winlas_remember"}
+    for cookie in cookies:
+        assert "; Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie

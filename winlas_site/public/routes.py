@@ -2,13 +2,12 @@
 
 from flask import make_response, redirect, render_template, request, url_for
 
+from ..cookies import declared
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES
 from ..news.models import Article
 from ..products.models import Product
 from ..security import is_safe_redirect
 from . import bp
-
-LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
 @bp.route("/")
@@ -47,7 +46,7 @@ def set_language(code: str):
     response.set_cookie(
         LANGUAGE_COOKIE,
         code,
-        max_age=LANGUAGE_COOKIE_AGE,
+        max_age=declared(LANGUAGE_COOKIE).max_age(),
         httponly=True,
         samesite="Lax",
         secure=request.is_secure,
