@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     configure(app, config or {})
+    configure_logging(app)
     pagecache.init_app(app)
     db.init_app(app)
     register_extensions(app)
@@ -58,6 +60,20 @@ def configure(app: Flask, overrides: dict[str, Any]) -> None:
         app.config["SECRET_KEY"] = settings.secret_key(instance_path)
     settings.finalise(app.config)
     app.url_map.converters["slug"] = SlugConverter
+
+
+def configure_logging(app: Flask) -> None:
+    """Send the site's own logs (``winlas.*``: logins, denials, errors) to stderr.
+
+    gunicorn and most process managers collect stderr; without a handler Python would drop
+    everything below WARNING, the login records among them.
+    """
+    logger = logging.getLogger("winlas")
+    logger.setLevel(app.config["WINLAS_LOG_LEVEL"].upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
 
 
 def register_extensions(app: Flask) -> None:

@@ -39,6 +39,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WINLAS_PASSWORD_MAX_LENGTH": (1024, int),
     "WINLAS_DEMO_PASSWORD": ("demo-lösenord-2026", str),
     "WINLAS_PAGE_CACHE_SECONDS": (10, int),
+    "WINLAS_LOG_LEVEL": ("INFO", str),
 }
 
 
