@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.routing import BaseConverter
 
 from . import config as settings
-from . import db, errors, i18n, pagecache, security
+from . import consent, db, errors, i18n, pagecache, security
 from .extensions import babel, csrf, limiter, login_manager
 
 PROJECT_ROOT = settings.PROJECT_ROOT
@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
+    consent.init_app(app)
     return app
 
 
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     """One blueprint per feature folder."""
     from .auth import bp as auth_bp
     from .cli import bp as cli_bp
+    from .consent import bp as consent_bp
     from .courses import bp as courses_bp
     from .customer import bp as customer_bp
     from .news import bp as news_bp
@@ -105,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
         courses_bp,
         news_bp,
         privacy_bp,
+        consent_bp,
         auth_bp,
         customer_bp,
         cli_bp,

@@ -40,6 +40,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WINLAS_DEMO_PASSWORD": ("demo-lösenord-2026", str),
     "WINLAS_PAGE_CACHE_SECONDS": (10, int),
     "WINLAS_LOG_LEVEL": ("INFO", str),
+    "WINLAS_CONSENT_MONTHS": (6, int),
+    "WINLAS_CONSENT_RECORD_MONTHS": (24, int),
+    "WINLAS_COOKIE_DOMAIN": ("", str),
 }
 
 
@@ -89,6 +92,11 @@ def finalise(config: dict[str, Any]) -> None:
     config["REMEMBER_COOKIE_SECURE"] = https
     config["DEBUG"] = config["WINLAS_ENV"] == "development" and config.get("DEBUG", False)
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    # EDPB and CNIL practice: ask again at the latest after 13 months; proof outlives the consent.
+    if not 1 <= config["WINLAS_CONSENT_MONTHS"] <= 13:
+        raise ValueError("WINLAS_CONSENT_MONTHS must be between 1 and 13")
+    if config["WINLAS_CONSENT_RECORD_MONTHS"] < config["WINLAS_CONSENT_MONTHS"]:
+        raise ValueError("WINLAS_CONSENT_RECORD_MONTHS must be at least WINLAS_CONSENT_MONTHS")
 
 
 def secret_key(instance_path: Path) -> str:

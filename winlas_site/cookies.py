@@ -1,19 +1,30 @@
-"""The registry of every cookie the site sets: the cookie policy and the tests read it.
+"""The registry of every cookie and browser-storage key the site uses.
 
-A cookie's lifetime is declared here once; the code that sets it and the policy page both take it
-from here, so the page cannot state another lifetime than the browser gets.
+The consent banner, the cookie policy page, the consent records and the tests all read it. A
+lifetime is declared here once; the code that sets a cookie takes it from here, so the policy
+page cannot state another lifetime than the browser gets.
+
+REVISION is the version of this declaration that visitors consent to. Change what a category
+covers (a new cookie, a new purpose) and bump it: everyone is asked again. A test pins the digest
+of the registry to the revision, so a change without a bump fails.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 
 from flask import current_app
 from flask_babel import gettext, ngettext
 
 from .i18n import current_language
 
+REVISION = 1
 DAY = 24 * 3600
+MONTH_DAYS = 30
+CATEGORIES = ("necessary", "statistics", "marketing")
+OPTIONAL_CATEGORIES = ("statistics", "marketing")
 
 
 @dataclass(frozen=True)
@@ -22,9 +33,12 @@ class Cookie:
     category: str  # necessary | statistics | marketing
     purpose_sv: str
     purpose_en: str
-    # None: a session cookie; an int: days; a str: the setting that holds the number of days.
+    # None: ends with the browser session; an int: days; a str: the setting holding the days
+    # (or, for "…_MONTHS" settings, months).
     days: int | str | None = None
     first_party: bool = True
+    # "cookie", or "localStorage"/"sessionStorage" for keys kept by our scripts
+    kind: str = "cookie"
 
     def purpose(self) -> str:
         return self.purpose_en if current_language() == "en" else self.purpose_sv
@@ -32,7 +46,8 @@ class Cookie:
     def lifetime_days(self) -> int | None:
         """The lifetime in days (None for a cookie that ends with the browser session)."""
         if isinstance(self.days, str):
-            return int(current_app.config[self.days])
+            value = int(current_app.config[self.days])
+            return value * MONTH_DAYS if self.days.endswith("_MONTHS") else value
         return self.days
 
     def max_age(self) -> int | None:
@@ -44,6 +59,8 @@ class Cookie:
         """The lifetime in words, in the current language."""
         days = self.lifetime_days()
         if days is None:
+            if self.kind == "sessionStorage":
+                return gettext("Tills du stänger fliken")
             return gettext("Tills du stänger webbläsaren")
         return ngettext("%(num)d dag", "%(num)d dagar", days)
 
@@ -71,11 +88,45 @@ COOKIES: tuple[Cookie, ...] = (
         "Remembers the language you chose.",
         days=365,
     ),
+    Cookie(
+        "winlas_consent",
+        "necessary",
+        "Sparar ditt val i cookie-bannern (vilka kategorier du tillåter, när och under vilken "
+        "version av cookiepolicyn), så att vi respekterar det och inte frågar igen.",
+        "Stores your choice in the cookie banner (which categories you allow, when and under "
+        "which version of the cookie policy), so we respect it and do not ask again.",
+        days="WINLAS_CONSENT_MONTHS",
+    ),
+    Cookie(
+        "winlas_vid",
+        "statistics",
+        "Ett slumpat besökar-id som låter vår egen statistik räkna unika besökare och besök. "
+        "Delas inte med någon annan.",
+        "A random visitor id that lets our own statistics count unique visitors and visits. "
+        "Never shared with anyone.",
+        days=395,
+    ),
+    Cookie(
+        "winlas_track_queue",
+        "statistics",
+        "Håller statistikhändelser som ännu inte har skickats till vår server.",
+        "Holds statistics events that have not yet been sent to our server.",
+        kind="sessionStorage",
+    ),
 )
-
-CATEGORIES = ("necessary", "statistics", "marketing")
 
 
 def declared(name: str) -> Cookie | None:
-    """The registry entry for a cookie name, or None when the cookie is undeclared."""
+    """The registry entry for a cookie or storage key, or None when it is undeclared."""
     return next((cookie for cookie in COOKIES if cookie.name == name), None)
+
+
+def in_category(category: str, kind: str | None = "cookie") -> list[Cookie]:
+    """The entries of one category (of one kind; all kinds when ``kind`` is None)."""
+    return [c for c in COOKIES if c.category == category and (kind is None or c.kind == kind)]
+
+
+def registry_digest() -> str:
+    """SHA-256 of everything the registry declares: what a consent was given to."""
+    entries = [asdict(cookie) for cookie in COOKIES]
+    return hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()

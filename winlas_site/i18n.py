@@ -39,5 +39,8 @@ class Translated:
 
 
 def init_app(app: Flask) -> None:
-    """Expose the language helpers to templates."""
+    """Expose the language helpers to templates; cached pages differ by language."""
+    from . import pagecache
+
     app.jinja_env.globals.update(current_language=current_language, LANGUAGES=LANGUAGES)
+    pagecache.vary_on(app, select_locale)

@@ -1,6 +1,7 @@
 """Every model of winlas_site, in one list: the migration check and the test setup read it."""
 
 from .auth.models import Organisation, User, UserSession
+from .consent.models import ConsentRecord
 from .courses.models import Course, CourseSession
 from .customer.models import CustomerResource
 from .news.models import Article
@@ -17,4 +18,5 @@ MODELS = [
     Article,
     CustomerResource,
     SubProcessor,
+    ConsentRecord,
 ]

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, request, session
 
-# cookies whose value changes the rendered page; a feature that renders differently for another
-# cookie (the consent banner, say) adds it here.
-VARY_COOKIES: list[str] = ["winlas_lang"]
+
+def vary_on(app: Flask, variant: Callable[[], str]) -> None:
+    """Declare something besides the path that changes a rendered page (the language, the
+    consent banner): ``variant`` returns a short string for the current request."""
+    app.extensions.setdefault("page_cache_variants", []).append(variant)
+
+
+def _variants() -> list[Callable[[], str]]:
+    return current_app.extensions.get("page_cache_variants", [])
 
 
 class PageCache:
@@ -39,7 +46,7 @@ class PageCache:
         path = request.full_path
         if len(path) > 512:
             return None
-        return (path, *(cookies.get(name, "")[:16] for name in VARY_COOKIES))
+        return (path, *(vary() for vary in _variants()))
 
     def lookup(self) -> Response | None:
         """before_request: answer from the cache when a fresh entry exists."""

@@ -2,7 +2,7 @@
 
 from flask import render_template
 
-from ..cookies import COOKIES
+from ..cookies import COOKIES, REVISION
 from . import bp
 from .models import SubProcessor
 
@@ -16,7 +16,7 @@ def policy():
 @bp.route("/cookies")
 def cookies():
     """The cookie policy, generated from the cookie registry so it cannot drift from the code."""
-    return render_template("privacy/cookies.html", cookies=COOKIES)
+    return render_template("privacy/cookies.html", cookies=COOKIES, revision=REVISION)
 
 
 @bp.route("/underbitraden")
