@@ -25,12 +25,16 @@ comparable across machines and is the figure to track and to set a budget on.
 Environment: ``BENCH_SECONDS`` (default 5) is the length of each measured run;
 ``BENCH_LOADGEN`` ("wrk" or "python") forces a load generator instead of using wrk when present.
 
+It also reports ``consent_js_gzip_bytes``: the banner script's size compressed, the figure to
+compare with consent tools (vanilla-cookieconsent ships about 10 KB of JS, Klaro about 69 KB).
+
 Output: a table for people, then ``name value`` lines for scripts, and
 ``bench/results/pages.json`` with the same figures.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import platform
@@ -67,6 +71,11 @@ PRODUCT_LINK = re.compile(r'href="(/produkter/[a-z0-9]+(?:-[a-z0-9]+)*)"')
 # Settings the developer's shell may carry that would point the app at another database,
 # another secret or other hosts; the benchmark must run on defaults and a fresh SQLite file.
 INHERITED_SETTINGS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+
+
+def gzip_bytes(path: Path) -> int:
+    """Size of a static file as served compressed (gzip -9): what a visitor downloads."""
+    return len(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
 
 
 class BenchError(Exception):
@@ -176,6 +185,7 @@ def summarise(runs: dict[str, list[Result]], urls: dict[str, str], seconds: int)
         **{f"{name}_rps": round(best[name], 1) for name in TARGETS},
         "pages_ratio": round(ratio, 3),
         "pages_nocache_ratio": round(nocache_ratio, 3),
+        "consent_js_gzip_bytes": gzip_bytes(ROOT / "static" / "js" / "consent.js"),
         "errors": sum(r.errors for results in runs.values() for r in results),
         "settings": {
             "seconds": seconds,
@@ -233,6 +243,7 @@ def report(summary: dict[str, Any]) -> None:
         print(f"{name}_rps {summary[name + '_rps']:.1f}")
     print(f"pages_ratio {summary['pages_ratio']:.3f}")
     print(f"pages_nocache_ratio {summary['pages_nocache_ratio']:.3f}")
+    print(f"consent_js_gzip_bytes {summary['consent_js_gzip_bytes']}")
 
 
 def _interrupt(signum: int, _frame: FrameType | None) -> None:

@@ -56,7 +56,8 @@
     if (button.value === "settings") return layer(true);
     var data = new FormData(form);
     data.set("action", button.value);
-    fetch(form.action, {
+    // form.action would be the buttons named "action": read the attribute
+    fetch(form.getAttribute("action"), {
       method: "POST", body: data, credentials: "same-origin",
       headers: { Accept: "application/json" }
     }).then(function (r) {

@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 
 from tests.conftest import CHEAP_HASHER, PASSWORD
 from winlas_site import create_app, db
+from winlas_site.cookies import declared
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRE_BROWSER = os.environ.get("WINLAS_REQUIRE_BROWSER") == "1"
@@ -67,12 +68,28 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A fresh browser context (no cookies) whose every request is recorded."""
-    context = browser.new_context(base_url=live_server, locale="sv-SE")
+def open_page(browser, live_server, **options):
+    """A page in a fresh context (no cookies) whose every request is recorded."""
+    context = browser.new_context(base_url=live_server, locale="sv-SE", **options)
     page = context.new_page()
     page.requests_seen = []
     page.on("request", lambda request: page.requests_seen.append(request.url))
+    return page
+
+
+def assert_only_declared_storage(page) -> None:
+    """Every cookie and storage key the browser holds must be in the registry."""
+    names = {cookie["name"] for cookie in page.context.cookies()}
+    if page.url.startswith("http") and not page.is_closed():
+        names |= set(page.evaluate("Object.keys(sessionStorage).concat(Object.keys(localStorage))"))
+    undeclared = {name for name in names if declared(name) is None}
+    assert not undeclared, f"undeclared cookies or storage keys: {undeclared}"
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context whose cookies and storage are checked against the registry."""
+    page = open_page(browser, live_server)
     yield page
-    context.close()
+    assert_only_declared_storage(page)
+    page.context.close()

@@ -1,6 +1,7 @@
 """The consent banner without JavaScript, the signed cookie, proof of consent, GPC and receipts."""
 
 import datetime
+import json
 import re
 
 import pytest
@@ -338,3 +339,27 @@ def test_daily_counts_for_the_dashboard(app, client):
     with app.app_context():
         counts = ConsentRecord.daily_counts(today - datetime.timedelta(days=1), today)
     assert counts == {today: {"accept_all": 1, "reject_all": 2}}
+
+
+def test_the_stats_and_purge_commands(app, client, runner):
+    choose(client, "accept_all")
+    result = runner.invoke(args=["consent", "stats", "--days", "2"])
+    assert result.exit_code == 0
+    assert list(json.loads(result.output).values()) == [{"accept_all": 1}]
+    with app.app_context():
+        old = datetime.datetime.now() - datetime.timedelta(days=25 * 30)
+        ConsentRecord.create(
+            consent_id="d" * 32,
+            created_at=old,
+            action="reject_all",
+            statistics=False,
+            marketing=False,
+            revision=1,
+            texts_sha256="0" * 64,
+            language="sv",
+            path="/",
+            ua_family="Other",
+        )
+    result = runner.invoke(args=["consent", "purge"])
+    assert "removed 1 consent record(s) older than 24 months" in result.output
+    assert [r.action for r in records(app)] == ["accept_all"]

@@ -37,4 +37,4 @@ def init_app(app: Flask) -> None:
         return response
 
 
-from . import routes  # noqa: E402,F401
+from . import commands, routes  # noqa: E402,F401
