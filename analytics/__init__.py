@@ -1,5 +1,137 @@
-"""First-party, consent-gated analytics (collector, enrichment, rollups, reports).
+"""First-party, consent-gated analytics: the collect endpoint, enrichment, visits and events.
 
-It never imports winlas_site: the app hands it the database, the consent check and the current
-user through ``init_app``. The collector arrives with the analytics issue.
+It never imports winlas_site. The app hands it what it needs in ``init_app``: the Database,
+the consent check, the current user's id and, optionally, a rate-limit decorator.
 """
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import peewee
+from flask import Flask, Request
+
+from . import db
+from .geo import GeoIP
+from .spool import Spool
+
+log = logging.getLogger("analytics")
+
+DEFAULTS = {
+    "ANALYTICS_MAX_BODY": 64 * 1024,
+    "ANALYTICS_MAX_EVENTS": 50,
+    "ANALYTICS_RATE_LIMIT": "240 per minute",
+    "ANALYTICS_RAW_RETENTION_DAYS": 425,  # 14 months; aggregates are kept
+    "ANALYTICS_VISITOR_COOKIE": "winlas_vid",
+    "ANALYTICS_VISITOR_MAX_AGE": 395 * 24 * 3600,
+    "ANALYTICS_WRITE_MODE": "background",  # or "inline": drain within the request (tests)
+    "ANALYTICS_FLUSH_SECONDS": 0.5,
+    "ANALYTICS_FSYNC": False,
+    "GEOIP_DATABASE": None,
+}
+
+
+class Analytics:
+    """The per-app state of the collector."""
+
+    def __init__(
+        self,
+        app: Flask,
+        allows: Callable[[Request, str], bool],
+        current_user_id: Callable[[], int | None],
+    ):
+        config = app.config
+        self.allows = allows
+        self.current_user_id = current_user_id
+        self.max_body = int(config["ANALYTICS_MAX_BODY"])
+        self.max_events = int(config["ANALYTICS_MAX_EVENTS"])
+        self.visitor_cookie = config["ANALYTICS_VISITOR_COOKIE"]
+        self.visitor_max_age = int(config["ANALYTICS_VISITOR_MAX_AGE"])
+        self.inline = config["ANALYTICS_WRITE_MODE"] == "inline"
+        self.flush_seconds = float(config["ANALYTICS_FLUSH_SECONDS"])
+        self.spool = Spool(
+            Path(app.instance_path) / "analytics-spool", bool(config["ANALYTICS_FSYNC"])
+        )
+        self.geo = GeoIP(config["GEOIP_DATABASE"])
+        self._writer: threading.Thread | None = None
+        self._writer_pid = 0
+        self._wake = threading.Event()
+
+    def after_append(self) -> None:
+        """Inline mode drains now; otherwise make sure this process's writer is running."""
+        if self.inline:
+            self.spool.rotate()
+            from .store import drain
+
+            drain(self.spool)
+            return
+        if self._writer is None or self._writer_pid != os.getpid():
+            self._start_writer()
+
+    def _start_writer(self) -> None:
+        # started on first use, after gunicorn has forked: threads do not survive a fork
+        self._writer_pid = os.getpid()
+        self._writer = threading.Thread(
+            target=self._write_loop, name="analytics-writer", daemon=True
+        )
+        self._writer.start()
+        atexit.register(self.flush)
+
+    def _write_loop(self) -> None:
+        while True:
+            self._wake.wait(self.flush_seconds)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # the thread must survive anything; the lines stay spooled
+                log.exception("analytics writer failed; events stay in the spool")
+
+    def flush(self) -> int:
+        """Close the open segment and store every ready one (the writer's loop, and at exit)."""
+        from .store import drain
+
+        self.spool.rotate()
+        database = db.database.obj
+        try:
+            with database.connection_context():
+                return drain(self.spool)
+        except peewee.PeeweeException as exc:
+            log.warning("database unavailable, events stay in the spool: %s", exc)
+            return 0
+
+    def replay(self) -> int:
+        """Store everything on disk, including segments left by workers that died."""
+        from .store import drain
+
+        self.spool.rotate()
+        return drain(self.spool, include_abandoned=True)
+
+
+def init_app(
+    app: Flask,
+    database: peewee.Database,
+    allows: Callable[[Request, str], bool],
+    current_user_id: Callable[[], int | None],
+    rate_limit: Callable | None = None,
+) -> Analytics:
+    """Wire the collector into ``app``: models on ``database``, ``allows(request, category)``
+    as the consent gate, ``current_user_id()`` to link a logged-in user's visits."""
+    from . import cli, collector
+
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    db.database.initialize(database)
+    state = Analytics(app, allows, current_user_id)
+    app.extensions["analytics"] = state
+    state.blueprint = collector.blueprint(rate_limit)
+    app.register_blueprint(state.blueprint)
+    app.cli.add_command(cli.group)
+    return state
+
+
+migrate = db.migrate

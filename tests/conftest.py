@@ -15,6 +15,7 @@ import peewee
 import pytest
 from argon2 import PasswordHasher, profiles
 
+from analytics.models import MODELS as ANALYTICS_MODELS
 from winlas_site import create_app, db
 from winlas_site.cookies import declared
 from winlas_site.models import MODELS
@@ -94,7 +95,7 @@ def database(request, tmp_path, sqlite_template):
         database = db.make_database(f"sqlite:///{path}")
     else:
         database = request.getfixturevalue("postgres_session_db")
-        tables = ", ".join(f'"{model._meta.table_name}"' for model in MODELS)
+        tables = ", ".join(f'"{m._meta.table_name}"' for m in MODELS + ANALYTICS_MODELS)
         with database.connection_context():
             database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     yield database
@@ -112,7 +113,19 @@ def app_config(tmp_path, database) -> dict:
         "SECRET_KEY": "test-secret-key",
         "PASSWORD_HASHER": CHEAP_HASHER,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # the spool is drained within the request, so a test sees its rows at once
+        "ANALYTICS_WRITE_MODE": "inline",
     }
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Flask-Limiter's extension object is shared by every app in the process: start empty."""
+    yield
+    from winlas_site.extensions import limiter
+
+    if getattr(limiter, "_storage", None) is not None:
+        limiter.reset()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from werkzeug.routing import BaseConverter
 
 from . import config as settings
 from . import consent, db, errors, i18n, pagecache, security
-from .extensions import babel, csrf, limiter, login_manager
+from .extensions import babel, collect_limit, csrf, limiter, login_manager
 
 PROJECT_ROOT = settings.PROJECT_ROOT
 
@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     consent.init_app(app)
+    register_analytics(app)
     return app
 
 
@@ -87,6 +88,29 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     if "PASSWORD_HASHER" in app.config:
         app.extensions["password_hasher"] = app.config["PASSWORD_HASHER"]
+
+
+def register_analytics(app: Flask) -> None:
+    """Hand the analytics package the database, the consent gate and the current user."""
+    from flask_login import current_user
+
+    import analytics
+
+    from .cookies import declared
+
+    app.config.setdefault("ANALYTICS_VISITOR_COOKIE", "winlas_vid")
+    app.config["ANALYTICS_VISITOR_MAX_AGE"] = declared(
+        app.config["ANALYTICS_VISITOR_COOKIE"]
+    ).max_age()
+    state = analytics.init_app(
+        app,
+        app.extensions["database"],
+        allows=consent.allows,
+        current_user_id=lambda: current_user.id if current_user.is_authenticated else None,
+        rate_limit=collect_limit,
+    )
+    # the endpoint checks Origin itself; the tracker has no form to carry a CSRF token
+    csrf.exempt(state.blueprint)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -46,12 +46,27 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
 }
 
 
+# settings of the analytics package: its own defaults apply unless the environment sets them.
+ANALYTICS_SETTINGS: dict[str, Any] = {
+    "GEOIP_DATABASE": str,
+    "ANALYTICS_RAW_RETENTION_DAYS": int,
+    "ANALYTICS_RATE_LIMIT": str,
+    "ANALYTICS_MAX_EVENTS": int,
+    "ANALYTICS_MAX_BODY": int,
+    "ANALYTICS_FSYNC": _bool,
+    "ANALYTICS_WRITE_MODE": str,
+}
+
+
 def env_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Return the settings the environment overrides, parsed."""
     environ = os.environ if environ is None else environ
     found: dict[str, Any] = {}
     for name, (_default, parse) in SETTINGS.items():
         if name in environ:
+            found[name] = parse(environ[name])
+    for name, parse in ANALYTICS_SETTINGS.items():
+        if environ.get(name):
             found[name] = parse(environ[name])
     for name in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL"):
         if environ.get(name):

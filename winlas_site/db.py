@@ -71,9 +71,14 @@ def init_app(app: Flask) -> peewee.Database:
 
 
 def migrate(db: peewee.Database) -> list[str]:
-    """Apply the pending winlas_site migrations; return their names."""
+    """Apply the pending migrations of winlas_site, then of analytics; return their names."""
+    import analytics
+
     with db.connection_context():
-        return Runner(db, str(MIGRATIONS), table_name=HISTORY_TABLE).up()
+        applied = Runner(db, str(MIGRATIONS), table_name=HISTORY_TABLE).up()
+    return [f"winlas_site:{name}" for name in applied] + [
+        f"analytics:{name}" for name in analytics.migrate(db)
+    ]
 
 
 def is_empty(db: peewee.Database, table: str) -> bool:

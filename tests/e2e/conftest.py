@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_app(tmp_path_factory):
     """The real app with demo content, served over HTTP on a free loopback port."""
     folder = tmp_path_factory.mktemp("live")
     database = db.make_database(f"sqlite:///{folder / 'winlas.db'}")
@@ -49,8 +49,14 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    app.live_url = f"http://127.0.0.1:{server.server_port}"
+    yield app
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    return live_app.live_url
 
 
 @pytest.fixture(scope="session")
@@ -68,8 +74,17 @@ def browser():
         browser.close()
 
 
+# headless Chromium says "HeadlessChrome", which the collector rightly drops as a bot; the tests
+# play a visitor in an ordinary Chrome.
+VISITOR_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36"
+)
+
+
 def open_page(browser, live_server, **options):
     """A page in a fresh context (no cookies) whose every request is recorded."""
+    options.setdefault("user_agent", VISITOR_AGENT)
     context = browser.new_context(base_url=live_server, locale="sv-SE", **options)
     page = context.new_page()
     page.requests_seen = []

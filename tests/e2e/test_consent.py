@@ -89,8 +89,9 @@ def test_switching_statistics_off_from_the_footer_removes_its_cookies_at_once(pa
     page.goto("/")
     page.get_by_role("button", name="Acceptera alla").click()
     expect_hidden(page)
-    page.goto("/produkter")
-    wait_until(page, "sessionStorage.getItem('winlas_track_queue') !== null")
+    with page.expect_response(re.compile(r"/api/collect$")) as collected:
+        page.goto("/produkter")
+    assert collected.value.status == 202
     assert "winlas_vid" in cookie_names(page)
     page.get_by_role("link", name="Cookie-inställningar").click()
     statistics = page.get_by_role("checkbox", name=re.compile("^Statistik"))
@@ -223,7 +224,8 @@ def test_the_banner_works_without_javascript(browser, live_server):
     page.get_by_role("checkbox", name=re.compile("^Statistik")).check()
     page.get_by_role("button", name="Spara val").click()
     page.wait_for_url(re.compile(r"/nyheter$"))
-    assert "winlas_vid" in {c["name"] for c in page.context.cookies()}
+    # statistics allowed: the server now includes the tracker (which would run with JavaScript)
+    assert page.locator('script[src$="/static/js/track.js"]').count() == 1
     page.context.close()
 
 
@@ -248,3 +250,34 @@ def test_accept_and_reject_look_exactly_alike_with_enough_contrast(page):
     assert accept == reject
     light, dark = sorted([luminance(accept["color"]), luminance(accept["background"])])[::-1]
     assert (light + 0.05) / (dark + 0.05) >= 4.5  # WCAG AA for normal text
+
+
+def test_with_consent_page_views_and_a_click_are_recorded(page, live_app):
+    from analytics.models import Event, Visit
+
+    with live_app.app_context():
+        before = {e.id for e in Event.select()}
+    page.goto("/produkter")
+    with page.expect_request(re.compile(r"/api/collect$")):
+        page.get_by_role("button", name="Acceptera alla").click()
+    link = page.get_by_role("link", name="WinLas Bibliotek").first
+    with page.expect_navigation():
+        link.click()
+    page.wait_for_load_state("load")
+    visitor = next(c["value"] for c in page.context.cookies() if c["name"] == "winlas_vid")
+    deadline = time.monotonic() + 5
+    while True:
+        with live_app.app_context():
+            events = [
+                e for e in Event.select().where(Event.visitor_id == visitor) if e.id not in before
+            ]
+            kinds = sorted(e.type for e in events if e.type != "engagement")
+            visit = Visit.get_or_none(Visit.visitor_id == visitor)
+        if kinds == ["click", "pageview", "pageview"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert kinds == ["click", "pageview", "pageview"]
+    click = next(e for e in events if e.type == "click")
+    assert click.target == "/produkter/winlas-bibliotek" and click.path == "/produkter"
+    assert re.fullmatch(r"\d+x\d+", visit.screen) and visit.timezone
+    assert visit.browser == "Chrome" and visit.ip_anonymised == "127.0.0.0"

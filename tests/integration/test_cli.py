@@ -65,7 +65,10 @@ def test_the_console_script_migrates_and_loads_an_empty_instance(tmp_path):
             [winlas, *args], env=env, capture_output=True, text=True, check=True
         ).stdout
 
-    assert run("migrate").startswith("applied 2 migration(s): 0001_initial, 0002_consent_record")
+    assert run("migrate").startswith(
+        "applied 3 migration(s): winlas_site:0001_initial, winlas_site:0002_consent_record, "
+        "analytics:0001_initial"
+    )
     assert run("demo-data").startswith("loaded ")
     assert "nothing loaded" in run("demo-data")
     assert (tmp_path / "instance" / "winlas.db").exists()
