@@ -45,6 +45,8 @@ format: install
 
 bench: install
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/bots.py
 
 # regenerate the catalogue after changing UI text; a test fails while it is out of date.
 extract-messages: install

@@ -7,9 +7,11 @@ the consent check, the current user's id and, optionally, a rate-limit decorator
 from __future__ import annotations
 
 import atexit
+import datetime
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +34,8 @@ DEFAULTS = {
     "ANALYTICS_WRITE_MODE": "background",  # or "inline": drain within the request (tests)
     "ANALYTICS_FLUSH_SECONDS": 0.5,
     "ANALYTICS_FSYNC": False,
+    # how often a worker's writer also replays what dead workers left and purges old events
+    "ANALYTICS_MAINTENANCE_SECONDS": 3600,
     "GEOIP_DATABASE": None,
 }
 
@@ -54,6 +58,8 @@ class Analytics:
         self.visitor_max_age = int(config["ANALYTICS_VISITOR_MAX_AGE"])
         self.inline = config["ANALYTICS_WRITE_MODE"] == "inline"
         self.flush_seconds = float(config["ANALYTICS_FLUSH_SECONDS"])
+        self.maintenance_seconds = float(config["ANALYTICS_MAINTENANCE_SECONDS"])
+        self.retention_days = int(config["ANALYTICS_RAW_RETENTION_DAYS"])
         self.spool = Spool(
             Path(app.instance_path) / "analytics-spool", bool(config["ANALYTICS_FSYNC"])
         )
@@ -83,13 +89,29 @@ class Analytics:
         atexit.register(self.flush)
 
     def _write_loop(self) -> None:
+        last_maintenance = 0.0
         while True:
             self._wake.wait(self.flush_seconds)
             self._wake.clear()
             try:
                 self.flush()
+                if time.monotonic() - last_maintenance >= self.maintenance_seconds:
+                    last_maintenance = time.monotonic()
+                    self.maintain()
             except Exception:  # the thread must survive anything; the lines stay spooled
                 log.exception("analytics writer failed; events stay in the spool")
+
+    def maintain(self) -> None:
+        """The periodic part: replay segments of dead workers, purge events past retention."""
+        from .store import purge
+
+        database = db.database.obj
+        with database.connection_context():
+            self.replay()
+            cutoff = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(
+                days=self.retention_days
+            )
+            purge(cutoff)
 
     def flush(self) -> int:
         """Close the open segment and store every ready one (the writer's loop, and at exit)."""

@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from peewee import fn
 
 from .models import DroppedCount, Event, Visit
+from .store import purge
 from .useragent import classify
 
 group = AppGroup(
@@ -81,9 +82,7 @@ def purge_command(as_of: datetime.datetime | None) -> None:
     """Delete raw events (and visits) older than ANALYTICS_RAW_RETENTION_DAYS."""
     days = current_app.config["ANALYTICS_RAW_RETENTION_DAYS"]
     today = as_of or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-    cutoff = today - datetime.timedelta(days=days)
-    events = Event.older_than(cutoff).execute()
-    visits = Visit.delete().where(Visit.last_seen_at < cutoff).execute()
+    events, visits = purge(today - datetime.timedelta(days=days))
     click.echo(f"removed {events} event(s) and {visits} visit(s) older than {days} days")
 
 

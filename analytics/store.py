@@ -150,3 +150,11 @@ def drain(spool, include_abandoned: bool = False) -> int:
             continue
         spool.done(path)
     return total
+
+
+def purge(cutoff: datetime.datetime) -> tuple[int, int]:
+    """Delete raw events, and visits, last seen before ``cutoff``; returns (events, visits)."""
+    with database.atomic():
+        events = Event.older_than(cutoff).execute()
+        visits = Visit.delete().where(Visit.last_seen_at < cutoff).execute()
+    return events, visits
