@@ -47,6 +47,7 @@ def test_the_readme_documents_every_setting():
     readme = (config.PROJECT_ROOT / "README.md").read_text()
     for name in [
         *config.SETTINGS,
+        *config.ANALYTICS_SETTINGS,
         "DATABASE_URL",
         "SECRET_KEY",
         "REDIS_URL",
