@@ -410,12 +410,14 @@ def test_the_background_writer_stores_what_was_acknowledged(app_config):
     # production's path: the request only spools; a writer thread of the worker stores
     from winlas_site import create_app
 
-    app = create_app({**app_config, "ANALYTICS_WRITE_MODE": "background",
-                      "ANALYTICS_FLUSH_SECONDS": 0.05})
+    app = create_app(
+        {**app_config, "ANALYTICS_WRITE_MODE": "background", "ANALYTICS_FLUSH_SECONDS": 0.05}
+    )
     client = app.test_client()
     client.post("/samtycke", data={"action": "accept_all"}, headers=ORIGIN)
     assert send(client, [event(), event("click", target="http://localhost/kontakt")]).json == {
-        "accepted": 2}
+        "accepted": 2
+    }
     deadline = time.monotonic() + 5
     while count(app) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -426,10 +428,23 @@ def test_the_background_writer_stores_what_was_acknowledged(app_config):
 def test_maintenance_replays_abandoned_segments_and_purges_old_events(app, consented, tmp_path):
     state = app.extensions["analytics"]
     old = int((time.time() - 500 * 24 * 3600) * 1000)
-    line = {"r": old, "v": "e" * 32, "u": None, "ip": "192.0.2.0", "geo": ["", "", ""],
-            "ua": ["Chrome", "126", "Windows", "10", "desktop"],
-            "events": [{"id": str(uuid.uuid4()), "type": "pageview", "ts": old, "path": "/",
-                        "ref": ["direct", ""]}]}
+    line = {
+        "r": old,
+        "v": "e" * 32,
+        "u": None,
+        "ip": "192.0.2.0",
+        "geo": ["", "", ""],
+        "ua": ["Chrome", "126", "Windows", "10", "desktop"],
+        "events": [
+            {
+                "id": str(uuid.uuid4()),
+                "type": "pageview",
+                "ts": old,
+                "path": "/",
+                "ref": ["direct", ""],
+            }
+        ],
+    }
     dead = 2**22 + 4321
     state.spool.folder.mkdir(parents=True, exist_ok=True)
     (state.spool.folder / f"{dead}-1.open").write_text(json.dumps(line) + "\n")
@@ -439,3 +454,20 @@ def test_maintenance_replays_abandoned_segments_and_purges_old_events(app, conse
         assert Event.select().count() == 1  # the old one was replayed, then purged
         assert Event.get().occurred_at.year >= datetime.date.today().year
     assert state.spool.pending_lines() == 0
+
+
+def test_huge_or_broken_headers_are_no_500(app, consented):
+    huge_agent = CHROME + " " + "x" * 16_000
+    assert send(consented, [event()], headers={"User-Agent": huge_agent}).status_code == 202
+    response = send(
+        consented, [event()], headers={"Origin": "", "Referer": "http://localhost/" + "r" * 16_000}
+    )
+    assert response.status_code == 202
+    response = send(
+        consented,
+        [event()],
+        headers={"User-Agent": "\udcff\udcfe".encode("utf-8", "surrogateescape").decode("latin-1")},
+    )
+    assert response.status_code in (202, 400)
+    with app.app_context():
+        assert all(len(v.browser) <= 50 for v in Visit.select())
