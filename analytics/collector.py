@@ -70,16 +70,17 @@ def collect():
         return refuse(415, "Content-Type must be application/json or text/plain")
     if not _same_origin():
         return refuse(403, "cross-origin requests are not accepted")
+    client = classify(request.headers.get("User-Agent", ""))
+    if client.is_bot:
+        # counted per day, nothing about the bot is kept; no need to read what it sent
+        state.spool.append(json.dumps({"bot": datetime.date.today().isoformat()}))
+        state.after_append()
+        return jsonify(dropped="bot"), 202
     if not state.allows(request, "statistics"):
         return refuse(403, "no statistics consent: nothing was stored")
     request.max_content_length = state.max_body
     raw = request.get_data(cache=False)  # 413 above the limit
     now = time.time()
-    client = classify(request.headers.get("User-Agent", ""))
-    if client.is_bot:
-        state.spool.append(json.dumps({"bot": datetime.date.today().isoformat()}))
-        state.after_append()
-        return jsonify(dropped="bot"), 202
     try:
         events = parse(raw, int(now * 1000), state.max_events)
     except PayloadError as error:

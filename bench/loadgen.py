@@ -289,18 +289,49 @@ def _measure_wrk(
     connections: int,
 ) -> Result:
     """Run wrk once and parse its report."""
+    script = None
+    if method != "GET" or body is not None:
+        # wrk has no flag for method or body; a Lua script is its documented way.
+        lines = [f"wrk.method = {_lua_string(method.encode())}"]
+        if body is not None:
+            lines.append(f"wrk.body = {_lua_string(body)}")
+        script = "\n".join(lines) + "\n"
+    return parse_wrk(_run_wrk(url, seconds, script, headers, threads, connections))
+
+
+def run_wrk_script(
+    url: str,
+    seconds: int,
+    script: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    threads: int = THREADS,
+    connections: int = CONNECTIONS,
+) -> tuple[Result, str]:
+    """Run wrk with the caller's Lua ``script``; return the Result and wrk's whole stdout."""
+    # for loads a fixed body cannot express (a fresh body per request, a check of every
+    # answer): whatever the script's done() prints is in the returned text.
+    output = _run_wrk(url, seconds, script, headers, threads, connections)
+    return parse_wrk(output), output
+
+
+def _run_wrk(
+    url: str,
+    seconds: int,
+    script: str | None,
+    headers: Mapping[str, str] | None,
+    threads: int,
+    connections: int,
+) -> str:
+    """Run wrk once (with the Lua ``script`` when given) and return its stdout."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as scratch:
-        if method != "GET" or body is not None:
-            # wrk has no flag for method or body; a Lua script is its documented way.
-            script = Path(scratch) / "request.lua"
-            lines = [f"wrk.method = {_lua_string(method.encode())}"]
-            if body is not None:
-                lines.append(f"wrk.body = {_lua_string(body)}")
-            script.write_text("\n".join(lines) + "\n")
-            command += ["-s", str(script)]
+        if script is not None:
+            script_path = Path(scratch) / "request.lua"
+            script_path.write_text(script)
+            command += ["-s", str(script_path)]
         command.append(url)
         completed = subprocess.run(
             command, capture_output=True, text=True, timeout=seconds + 60, check=False
@@ -309,7 +340,7 @@ def _measure_wrk(
         raise RuntimeError(
             f"wrk exited with status {completed.returncode}:\n{completed.stdout}{completed.stderr}"
         )
-    return parse_wrk(completed.stdout)
+    return completed.stdout
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float | None:

@@ -471,3 +471,9 @@ def test_huge_or_broken_headers_are_no_500(app, consented):
     assert response.status_code in (202, 400)
     with app.app_context():
         assert all(len(v.browser) <= 50 for v in Visit.select())
+
+
+def test_a_bot_without_consent_is_dropped_too(app, client):
+    response = send(client, [event()], headers={"User-Agent": "curl/8.5.0"})
+    assert response.status_code == 202 and response.json == {"dropped": "bot"}
+    assert count(app) == 0
