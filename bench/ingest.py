@@ -19,6 +19,11 @@ ids are unique in the database, so a repeated body would be stored once and look
 Both apps are served by the same gunicorn command line as ``bench/pages.py`` (2 sync workers on
 127.0.0.1). Every target gets a 1 s warm-up, then they are measured twice in alternation (bare,
 ours per shape) and the better run of each counts, so a noisy moment hurts all of them alike.
+After each run of ours the benchmark waits until the background writers have stored the spool
+(the backlog and how long it took are reported): their catch-up would otherwise run during the
+next measurement and slow down whichever app is measured then. The backlog says how far the
+writers fall behind the requests; a backlog that grew without end would be a sustained-load
+problem that requests per second alone do not show.
 ``ingest_ratio`` (single-event requests per second, ours / bare) is the headline for the same
 reason as ``pages_ratio``: absolute throughput depends on the machine, the share of bare Flask's
 throughput that the endpoint keeps does not. ``ingest_ratio_batched`` is the same for batches,
@@ -36,8 +41,8 @@ With ``BENCH_POSTGRES_URL`` set, the whole run is repeated against that PostgreS
 suffix. ``BENCH_SECONDS`` (default 5) is the length of each measured run; ``BENCH_LOADGEN``
 ("wrk" or "python") forces a load generator instead of using wrk when present.
 
-It also reports ``tracker_js_gzip_bytes``: the tracker's size compressed (gzip -9), the figure to
-compare with other trackers (Plausible's script is about 1 KB, Matomo's about 23 KB).
+It also reports ``tracker_js_gzip_bytes``: the tracker's size compressed (gzip -9), what every
+visitor who consents to statistics downloads.
 
 Output: a table for people, then ``name value`` lines for scripts, and
 ``bench/results/ingest.json`` with the same figures. Exit status 1 when an event was lost.
@@ -62,7 +67,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -108,6 +113,8 @@ CLICKS = (
 # Settings of the analytics package the developer's shell may carry (inline writes, fsync,
 # GeoIP): the benchmark measures the defaults.
 ANALYTICS_PREFIXES = ("ANALYTICS_", "GEOIP_")
+# How long the background writers may take to store a run's backlog before the bench gives up.
+WRITER_TIMEOUT = 120.0
 # Event tables emptied before a PostgreSQL run, children first (event refers to visit).
 CLEAR_POSTGRES = ("DELETE FROM event", "DELETE FROM visit", "DELETE FROM dropped_count")
 WRK_TALLY = re.compile(
@@ -131,6 +138,10 @@ class Load:
     accepted_answers: int
     # answers that were anything else: a failing status, a bot drop, a refusal
     other_answers: int
+    # ours only: spooled lines the background writers had not stored when the load ended, and
+    # how long they took to store them
+    backlog_lines: int | None = None
+    drain_seconds: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the run as a JSON-ready dict."""
@@ -140,6 +151,8 @@ class Load:
             "accepted_events": self.accepted_events,
             "accepted_answers": self.accepted_answers,
             "other_answers": self.other_answers,
+            "backlog_lines": self.backlog_lines,
+            "drain_seconds": self.drain_seconds,
         }
 
 
@@ -427,33 +440,71 @@ def check_load(name: str, shape: str, run: Load, label: str) -> None:
         )
 
 
+def spool_lines(spool: Path) -> int:
+    """Lines waiting in the real app's spool folder, in segments of every state."""
+    total = 0
+    for path in spool.glob("*") if spool.exists() else []:
+        try:
+            total += path.read_bytes().count(b"\n")
+        except FileNotFoundError:
+            continue  # a writer deleted it after storing it: nothing waits there any more
+    return total
+
+
+def wait_for_writer(spool: Path) -> tuple[int, float]:
+    """Wait until the background writers stored every spooled line: (lines then, seconds)."""
+    # otherwise their catch-up would run during the next measurement and slow down whichever
+    # app is measured then, bare included
+    started = time.monotonic()
+    backlog = lines = spool_lines(spool)
+    while lines:
+        if time.monotonic() - started > WRITER_TIMEOUT:
+            raise BenchError(f"the writers left {lines} spooled lines for {WRITER_TIMEOUT} s")
+        time.sleep(0.1)
+        lines = spool_lines(spool)
+    return backlog, round(time.monotonic() - started, 2)
+
+
 def run_rounds(
-    sites: Mapping[str, str], seconds: int, tool: str, cookie: str
+    sites: Mapping[str, str], spool: Path, seconds: int, tool: str, cookie: str
 ) -> dict[str, list[Load]]:
     """Warm every target up, then measure them in alternation ROUNDS times; keep every run."""
+
+    def run(app: str, shape: str, duration: int, label: str) -> Load:
+        """Load one target, check every answer, and for ours let the writers catch up."""
+        done = load(tool, sites[app], shape, duration, cookie)
+        check_load(app, shape, done, label)
+        if app == "ours":
+            backlog, drain = wait_for_writer(spool)
+            done = replace(done, backlog_lines=backlog, drain_seconds=drain)
+        return done
+
     runs: dict[str, list[Load]] = {f"{app}_{shape}": [] for shape in SHAPES for app in APPS}
-    warmups: list[Load] = []
+    # the first requests pay for imports, the user agent cache and the first segment; the
+    # warm-ups' events are counted in the loss check with every other accepted event
+    runs["ours_warmup"] = []
     for shape in SHAPES:
         for app in APPS:
-            # the first requests pay for imports, the user agent cache and the first segment
-            warm = load(tool, sites[app], shape, WARMUP_SECONDS, cookie)
-            check_load(app, shape, warm, "warm-up")
+            warm = run(app, shape, WARMUP_SECONDS, "warm-up")
             if app == "ours":
-                warmups.append(warm)
+                runs["ours_warmup"].append(warm)
     for round_number in range(1, ROUNDS + 1):
         for shape in SHAPES:
             for app in APPS:
-                run = load(tool, sites[app], shape, seconds, cookie)
+                done = run(app, shape, seconds, f"round {round_number}")
+                runs[f"{app}_{shape}"].append(done)
                 per_request = events_per_request(shape)
+                backlog = (
+                    f"  writer backlog {done.backlog_lines} lines, stored in {done.drain_seconds} s"
+                    if app == "ours"
+                    else ""
+                )
                 print(
                     f"  round {round_number} {app:<4} {shape:<8}"
-                    f" {run.result.rps:9.1f} req/s {run.result.rps * per_request:9.1f} events/s"
-                    f"  errors {run.result.errors}",
+                    f" {done.result.rps:9.1f} req/s {done.result.rps * per_request:9.1f} events/s"
+                    f"  errors {done.result.errors}{backlog}",
                     flush=True,
                 )
-                check_load(app, shape, run, f"round {round_number}")
-                runs[f"{app}_{shape}"].append(run)
-    runs["ours_warmup"] = warmups
     return runs
 
 
@@ -562,20 +613,18 @@ def run_suite(database: str, database_url: str | None, seconds: int, tool: str) 
             check_collect(bare, cookie)
             check_collect(ours, cookie)
             print(f"[{database}] measuring {bare} and {ours} ({seconds} s each, best of {ROUNDS})")
-            runs = run_rounds({"bare": bare, "ours": ours}, seconds, tool, cookie)
-            # how far the background writer is behind right after the load
-            under_load = stats(env)
+            spool = instance / "analytics-spool"
+            runs = run_rounds({"bare": bare, "ours": ours}, spool, seconds, tool, cookie)
         # the servers are stopped: every worker flushed its spool on the way out (or left it
         # for replay when it was killed), and the replay stores whatever is left
         replayed = int(re.search(r"\d+", winlas(env, "analytics", "replay")).group())
         final = stats(env)
-    return summarise_suite(database, runs, under_load, replayed, final)
+    return summarise_suite(database, runs, replayed, final)
 
 
 def summarise_suite(
     database: str,
     runs: dict[str, list[Load]],
-    under_load: dict[str, int],
     replayed: int,
     final: dict[str, int],
 ) -> dict[str, Any]:
@@ -607,8 +656,13 @@ def summarise_suite(
         # sent but never answered: in flight when the load generator stopped, or a socket error
         "events_unanswered": sent - accepted,
         "events_stored_unanswered": max(0, stored - accepted),
-        "events_stored_when_load_ended": under_load["events"],
-        "spooled_lines_when_load_ended": under_load["spooled_lines"],
+        # the measured runs of ours: how far the writers fell behind the requests
+        "writer_backlog_lines_max": max(
+            run.backlog_lines or 0 for shape in SHAPES for run in runs[f"ours_{shape}"]
+        ),
+        "writer_drain_seconds_max": max(
+            run.drain_seconds or 0.0 for shape in SHAPES for run in runs[f"ours_{shape}"]
+        ),
         "events_replayed": replayed,
         "spooled_lines_after_replay": final["spooled_lines"],
         "visits": final["visits"],
@@ -668,10 +722,10 @@ def print_table(suites: list[dict[str, Any]]) -> None:
             f" of which stored {suite['events_stored_unanswered']})"
         )
         print(
-            f"[{suite['database']}] writer backlog when the load ended:"
-            f" {suite['events_accepted'] - suite['events_stored_when_load_ended']} events"
-            f" ({suite['spooled_lines_when_load_ended']} spooled lines);"
-            f" stored by the replay after stopping: {suite['events_replayed']}"
+            f"[{suite['database']}] writer backlog at the end of a run: up to"
+            f" {suite['writer_backlog_lines_max']} spooled lines, stored within"
+            f" {suite['writer_drain_seconds_max']} s; stored by the replay after stopping:"
+            f" {suite['events_replayed']} events"
         )
         if suite["errors"]:
             print(f"[{suite['database']}] warning: {suite['errors']} socket errors during the runs")
