@@ -139,19 +139,24 @@ def init_app(
     database: peewee.Database,
     allows: Callable[[Request, str], bool],
     current_user_id: Callable[[], int | None],
-    rate_limit: Callable | None = None,
+    rate_limit: Callable[[Request], bool] | None = None,
+    response_headers: dict[str, str] | None = None,
 ) -> Analytics:
     """Wire the collector into ``app``: models on ``database``, ``allows(request, category)``
-    as the consent gate, ``current_user_id()`` to link a logged-in user's visits."""
+    as the consent gate, ``current_user_id()`` to link a logged-in user's visits,
+    ``rate_limit(request)`` answering False when the client is over its limit, and the headers every
+    collect response carries."""
     from . import cli, collector
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     db.database.initialize(database)
     state = Analytics(app, allows, current_user_id)
+    state.rate_limit = rate_limit
     app.extensions["analytics"] = state
-    state.blueprint = collector.blueprint(rate_limit)
+    state.blueprint = collector.blueprint()
     app.register_blueprint(state.blueprint)
+    app.wsgi_app = collector.FastPath(app.wsgi_app, app, response_headers or {})
     app.cli.add_command(cli.group)
     return state
 

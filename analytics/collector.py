@@ -7,47 +7,126 @@ import json
 import re
 import time
 import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, request
+from flask.ctx import RequestContext
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.http import HTTP_STATUS_CODES, dump_cookie
 
 from .enrich import anonymise_ip, classify_referrer, scrub_url
 from .payload import PayloadError, parse
 from .useragent import classify
 
 ACCEPTED_TYPES = ("application/json", "text/plain")  # sendBeacon sends text/plain
+
+# pages, referrers and targets repeat across visitors: each distinct string is scrubbed once
+_scrub = lru_cache(maxsize=8192)(scrub_url)
+_referrer = lru_cache(maxsize=8192)(classify_referrer)
+_anonymise = lru_cache(maxsize=8192)(anonymise_ip)
 _VISITOR = re.compile(r"^[0-9a-f]{32}$")
 
 
-# a rate-limit decorator registers the view with its limiter each time it is applied: wrap once
-# per decorator, however many apps (tests) are built in the process.
-_limited: dict[int, tuple] = {}
+def blueprint() -> Blueprint:
+    """The collect route, for URL building and for Flask's answers to other methods (405).
 
-
-def blueprint(rate_limit=None) -> Blueprint:
-    """A blueprint with the collect endpoint; one per app (blueprints cannot be reused)."""
+    A POST never reaches it when the fast path below is installed.
+    """
     bp = Blueprint("analytics", __name__)
-    view = collect
-    if rate_limit is not None:
-        if id(rate_limit) not in _limited:
-            _limited[id(rate_limit)] = (rate_limit, rate_limit(collect))
-        view = _limited[id(rate_limit)][1]
-    bp.add_url_rule("/api/collect", "collect", view, methods=["POST"])
+    bp.add_url_rule("/api/collect", "collect", route, methods=["POST"])
     return bp
 
 
-def refuse(status: int, error: str, field: str | None = None):
+class FastPath:
+    """WSGI middleware: answers POST /api/collect without the page app's machinery (routing,
+    session, page cache, rate limiter, CSRF, HTML security hooks): ingest does only what
+    ingest needs, next to bare Flask's speed. A request carrying a login cookie gets a full
+    request context, so the visit can be linked to the user.
+    """
+
+    def __init__(self, wsgi_app, app, headers: dict[str, str]):
+        self.wsgi_app = wsgi_app
+        self.app = app
+        self.headers = list(headers.items())
+        self.login_cookies = (
+            app.config["SESSION_COOKIE_NAME"] + "=",
+            app.config["REMEMBER_COOKIE_NAME"] + "=",
+        )
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != "/api/collect" or environ.get("REQUEST_METHOD") != "POST":
+            return self.wsgi_app(environ, start_response)
+        cookies = environ.get("HTTP_COOKIE", "")
+        if any(name in cookies for name in self.login_cookies):
+            with RequestContext(self.app, environ):
+                state = self.app.extensions["analytics"]
+                return self._answer(
+                    request._get_current_object(), state.current_user_id(), environ, start_response
+                )
+        with self.app.app_context():
+            return self._answer(self.app.request_class(environ), None, environ, start_response)
+
+    def _answer(self, req, user_id, environ, start_response):
+        req.trusted_hosts = self.app.config["TRUSTED_HOSTS"]
+        try:
+            req.host  # noqa: B018 - raises SecurityError for a Host we do not serve
+            response = collect(req, user_id)
+        except SecurityError:
+            response = refuse(400, "untrusted host")
+        except HTTPException as error:  # 413 from reading the body, say
+            response = refuse(error.code or 400, error.description or error.name)
+        return response.wsgi(start_response, self.headers)
+
+
+@dataclass
+class Reply:
+    """A JSON answer as status, body and extra headers: written straight to WSGI by the fast
+    path (a werkzeug Response and its header handling cost more than the rest of the work)."""
+
+    status: int
+    body: dict
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    def wsgi(self, start_response, headers: list[tuple[str, str]]) -> list[bytes]:
+        data = json.dumps(self.body).encode()
+        start_response(
+            f"{self.status} {HTTP_STATUS_CODES.get(self.status, '')}",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(data))),
+                *headers,
+                *self.headers,
+            ],
+        )
+        return [data]
+
+    def response(self) -> Response:
+        response = Response(
+            json.dumps(self.body), status=self.status, content_type="application/json"
+        )
+        response.headers.extend(self.headers)
+        return response
+
+
+def answer(status: int, body: dict) -> Reply:
+    """A small JSON answer."""
+    return Reply(status, body)
+
+
+def refuse(status: int, error: str, field: str | None = None) -> Reply:
     """A JSON refusal that says why (and which field)."""
     body = {"error": error}
     if field:
         body["field"] = field
-    return jsonify(body), status
+    return answer(status, body)
 
 
-def _same_origin() -> bool:
-    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+def _same_origin(req) -> bool:
+    source = req.headers.get("Origin") or req.headers.get("Referer") or ""
     parts = urlsplit(source)
-    return parts.scheme in ("http", "https") and parts.netloc == request.host
+    return parts.scheme in ("http", "https") and parts.netloc == req.host
 
 
 def _target(value: str, host: str) -> str:
@@ -57,75 +136,83 @@ def _target(value: str, host: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return value[:40]  # a tag name such as "button"
-    path, _utm = scrub_url(value)
+    path, _utm = _scrub(value)
     if parts.netloc.lower() == host.lower():
         return path
     return (parts.hostname or "")[:200] + path
 
 
-def collect():
+def route():
+    """The Flask route (reached only without the fast path): the same handling."""
+    state = current_app.extensions["analytics"]
+    return collect(request._get_current_object(), state.current_user_id()).response()
+
+
+def collect(req, user_id: int | None):
     """Store a batch of events from the tracker (the wire format is in the README)."""
     state = current_app.extensions["analytics"]
-    if request.mimetype not in ACCEPTED_TYPES:
+    if req.mimetype not in ACCEPTED_TYPES:
         return refuse(415, "Content-Type must be application/json or text/plain")
-    if not _same_origin():
+    if not _same_origin(req):
         return refuse(403, "cross-origin requests are not accepted")
-    client = classify(request.headers.get("User-Agent", ""))
+    client = classify(req.headers.get("User-Agent", ""))
     if client.is_bot:
         # counted per day, nothing about the bot is kept; no need to read what it sent
         state.spool.append(json.dumps({"bot": datetime.date.today().isoformat()}))
         state.after_append()
-        return jsonify(dropped="bot"), 202
-    if not state.allows(request, "statistics"):
+        return answer(202, {"dropped": "bot"})
+    if not state.allows(req, "statistics"):
         return refuse(403, "no statistics consent: nothing was stored")
-    request.max_content_length = state.max_body
-    raw = request.get_data(cache=False)  # 413 above the limit
+    if state.rate_limit is not None and not state.rate_limit(req):
+        return refuse(429, "too many requests from this client; try again in a minute")
+    req.max_content_length = state.max_body
+    raw = req.get_data(cache=False)  # 413 above the limit
     now = time.time()
     try:
         events = parse(raw, int(now * 1000), state.max_events)
     except PayloadError as error:
         return refuse(400, error.message, error.field)
-    visitor = request.cookies.get(state.visitor_cookie, "")
+    visitor = req.cookies.get(state.visitor_cookie, "")
     new_visitor = not _VISITOR.match(visitor)
     if new_visitor:
         visitor = uuid.uuid4().hex
     # the full address is used here, in memory, for the location; only its /24 (/48) is kept
-    address = request.remote_addr or ""
+    address = req.remote_addr or ""
     location = state.geo.lookup(address)
-    host = request.host
+    host = req.host
     line = {
         "r": int(now * 1000),
         "v": visitor,
-        "u": state.current_user_id(),
-        "ip": anonymise_ip(address),
+        "u": user_id,
+        "ip": _anonymise(address),
         "geo": [location.country, location.region, location.city],
         "ua": [client.browser, client.browser_version, client.os, client.os_version, client.device],
         "events": [_enrich(event, host) for event in events],
     }
     state.spool.append(json.dumps(line, separators=(",", ":")))
     state.after_append()
-    response = jsonify(accepted=len(events))
-    response.status_code = 202
+    response = answer(202, {"accepted": len(events)})
     if new_visitor:
-        response.set_cookie(
+        cookie = dump_cookie(
             state.visitor_cookie,
             visitor,
             max_age=state.visitor_max_age,
-            secure=request.is_secure,
+            secure=req.is_secure,
             httponly=True,
             samesite="Lax",
         )
+        response.headers.append(("Set-Cookie", cookie))
     return response
 
 
 def _enrich(event, host: str) -> dict:
-    path, utm = scrub_url(event.url)
+    path, utm = _scrub(event.url)
     item = {"id": event.id, "type": event.type, "ts": event.ts, "path": path}
     if utm:
         item["utm"] = utm
     if event.type == "pageview":
         tagged = utm.get("utm_source") or utm.get("utm_medium") or utm.get("utm_campaign")
-        item["ref"] = list(classify_referrer(event.referrer, host, tagged))
+        item["ref"] = list(_referrer(event.referrer, host, tagged))
         for key in ("screen", "viewport", "tz", "lang", "platform"):
             value = getattr(event, key)
             if value:

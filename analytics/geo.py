@@ -119,7 +119,10 @@ class GeoIP:
         """Open ``path`` (None: bundled GeoLite2-City); on failure log once, answer UNKNOWN."""
         self.path = os.fspath(path) if path is not None else default_database_path()
         self._reader: geoip2.database.Reader | None = None
-        # A per-instance cache: functools.lru_cache on the method would keep every GeoIP alive.
+        # Per-instance caches: functools.lru_cache on the method would keep every GeoIP alive.
+        # The outer one is keyed on the address as given (a repeat skips parsing it), the inner
+        # one on its canonical form ("::ffff:81.2.69.1" and "81.2.69.1" share a database read).
+        self.lookup = functools.lru_cache(maxsize=CACHE_SIZE)(self._uncached)
         self._cached_lookup = functools.lru_cache(maxsize=CACHE_SIZE)(self._lookup)
         if self.path is None:
             log.warning(
@@ -155,14 +158,13 @@ class GeoIP:
         """Whether a database is open, i.e. whether lookups can answer anything but UNKNOWN."""
         return self._reader is not None
 
-    def lookup(self, address: str) -> Location:
+    def _uncached(self, address: str) -> Location:
         """Return the Location of ``address``, UNKNOWN if invalid, private or not in the data."""
         if self._reader is None:
             return UNKNOWN
         ip = _routable(address)
         if ip is None:
             return UNKNOWN
-        # Keyed on the canonical form, so "::ffff:81.2.69.1" and "81.2.69.1" share an entry.
         return self._cached_lookup(str(ip))
 
     def _lookup(self, address: str) -> Location:
@@ -180,6 +182,7 @@ class GeoIP:
         """Close the database and forget cached lookups; later lookups answer UNKNOWN."""
         reader, self._reader = self._reader, None
         self._cached_lookup.cache_clear()
+        self.lookup.cache_clear()
         if reader is not None:
             reader.close()
 

@@ -12,7 +12,7 @@ from werkzeug.routing import BaseConverter
 
 from . import config as settings
 from . import consent, db, errors, i18n, pagecache, security
-from .extensions import babel, collect_limit, csrf, limiter, login_manager
+from .extensions import babel, csrf, limiter, login_manager
 
 PROJECT_ROOT = settings.PROJECT_ROOT
 
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     consent.init_app(app)
     register_analytics(app)
+    security.trust_proxies(app)
     return app
 
 
@@ -91,26 +92,43 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_analytics(app: Flask) -> None:
-    """Hand the analytics package the database, the consent gate and the current user."""
+    """Hand the analytics package the database, the consent gate, the user and a rate limit."""
     from flask_login import current_user
+    from limits import parse
+    from limits.strategies import FixedWindowRateLimiter
 
     import analytics
 
     from .cookies import declared
 
     app.config.setdefault("ANALYTICS_VISITOR_COOKIE", "winlas_vid")
-    app.config["ANALYTICS_VISITOR_MAX_AGE"] = declared(
-        app.config["ANALYTICS_VISITOR_COOKIE"]
-    ).max_age()
-    state = analytics.init_app(
+    visitor_cookie = declared(app.config["ANALYTICS_VISITOR_COOKIE"])
+    app.config["ANALYTICS_VISITOR_MAX_AGE"] = visitor_cookie.max_age()
+    # the collector counts in the same store as Flask-Limiter (Redis in production)
+    window = FixedWindowRateLimiter(limiter.storage)
+
+    limit = parse(app.config.get("ANALYTICS_RATE_LIMIT", "240 per minute"))
+
+    def within_rate_limit(req) -> bool:
+        return window.hit(limit, "collect", req.remote_addr or "")
+
+    def current_user_id() -> int | None:
+        return current_user.id if current_user.is_authenticated else None
+
+    analytics.init_app(
         app,
         app.extensions["database"],
         allows=consent.allows,
-        current_user_id=lambda: current_user.id if current_user.is_authenticated else None,
-        rate_limit=collect_limit,
+        current_user_id=current_user_id,
+        rate_limit=within_rate_limit,
+        # a JSON beacon answer: what matters for it, not the HTML pages' full set
+        response_headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+            "Cross-Origin-Resource-Policy": "same-origin",
+            "Cache-Control": "no-store",
+        },
     )
-    # the endpoint checks Origin itself; the tracker has no form to carry a CSRF token
-    csrf.exempt(state.blueprint)
 
 
 def register_blueprints(app: Flask) -> None:

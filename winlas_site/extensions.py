@@ -1,6 +1,5 @@
 """Flask extensions, created unbound here and initialised by the factory."""
 
-from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,5 +11,3 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 # REMOTE_ADDR is already the real client: TrustedProxies rewrites it only for configured proxies.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-# the collect endpoint's limit per client; one decorator for the process (see analytics.collector)
-collect_limit = limiter.limit(lambda: current_app.config["ANALYTICS_RATE_LIMIT"])

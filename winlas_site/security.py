@@ -110,8 +110,13 @@ def security_headers(response) -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    """Install the proxy middleware (when proxies are configured) and the header hook."""
-    if app.config["WINLAS_TRUSTED_PROXIES"]:
-        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["WINLAS_TRUSTED_PROXIES"])
+    """Install the header hook."""
     app.after_request(security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the client address from configured proxies. Installed last, outermost, so every
+    other middleware (the collector's fast path among them) sees the real client."""
+    if app.config["WINLAS_TRUSTED_PROXIES"]:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["WINLAS_TRUSTED_PROXIES"])

@@ -477,3 +477,26 @@ def test_a_bot_without_consent_is_dropped_too(app, client):
     response = send(client, [event()], headers={"User-Agent": "curl/8.5.0"})
     assert response.status_code == 202 and response.json == {"dropped": "bot"}
     assert count(app) == 0
+
+
+def test_behind_a_trusted_proxy_the_real_client_is_located_and_anonymised(app_config):
+    from winlas_site import create_app
+
+    app = create_app({**app_config, "WINLAS_TRUSTED_PROXIES": ["10.0.0.0/8"]})
+    client = app.test_client()
+    client.post("/samtycke", data={"action": "accept_all"}, headers=ORIGIN)
+    response = send(
+        client, [event()], address="10.0.0.5", headers={"X-Forwarded-For": f"1.1.1.1, {STOCKHOLM}"}
+    )
+    assert response.status_code == 202
+    with app.app_context():
+        visit = Visit.get()
+    assert (visit.ip_anonymised, visit.city) == ("81.2.69.0", "Stockholm")
+
+
+def test_collect_responses_carry_security_headers(consented):
+    response = send(consented, [event()])
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert send(consented, [event()], headers={"Host": "evil.example"}).status_code == 400

@@ -9,6 +9,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Request, Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -46,8 +47,14 @@ def _parse(raw: str | None) -> Consent | None:
     """A Consent from a cookie value, or None when it is missing, forged or malformed."""
     if not raw or len(raw) > 512:
         return None
+    return _verified(raw, current_app.secret_key)
+
+
+# a visitor sends the same cookie with every request: verify each distinct value once
+@lru_cache(maxsize=8192)
+def _verified(raw: str, secret_key: str) -> Consent | None:
     try:
-        data = _serializer().loads(raw)
+        data = URLSafeSerializer(secret_key, salt="winlas-consent").loads(raw)
     except BadSignature:
         return None
     if not isinstance(data, dict):
@@ -57,7 +64,9 @@ def _parse(raw: str | None) -> Consent | None:
         return None
     if not (isinstance(revision, int) and isinstance(stamp, int)):
         return None
-    if not set(categories) <= set(OPTIONAL_CATEGORIES):
+    if not all(isinstance(c, str) for c in categories) or not set(categories) <= set(
+        OPTIONAL_CATEGORIES
+    ):
         return None
     return Consent(cid, frozenset(categories), revision, stamp)
 
