@@ -76,10 +76,13 @@ def wait_until(page, expression: str, timeout: float = 5.0) -> None:
 def test_accept_all_loads_the_tracker_in_place(page):
     page.goto("/produkter")
     mark_document(page)
-    with page.expect_request(re.compile(r"/static/js/track\.js$")):
-        page.get_by_role("button", name="Acceptera alla").click()
+    with page.expect_response(re.compile(r"/api/collect$")) as collected:
+        with page.expect_request(re.compile(r"/static/js/track\.js$")):
+            page.get_by_role("button", name="Acceptera alla").click()
+    assert collected.value.status == 202
     expect_hidden(page)
     assert still_same_document(page)
+    # the visitor id is issued with the tracker's first call
     assert {"winlas_consent", "winlas_vid"} <= cookie_names(page)
     page.goto("/nyheter")
     assert len(tracker_requests(page)) == 2  # loaded by the banner, then by the next page
