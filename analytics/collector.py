@@ -123,10 +123,16 @@ def refuse(status: int, error: str, field: str | None = None) -> Reply:
     return answer(status, body)
 
 
-def _same_origin(req) -> bool:
-    source = req.headers.get("Origin") or req.headers.get("Referer") or ""
+@lru_cache(maxsize=1024)
+def _origin_of(source: str) -> str:
+    """scheme://host of an Origin or Referer value ("" when it is neither http nor https)."""
     parts = urlsplit(source)
-    return parts.scheme in ("http", "https") and parts.netloc == req.host
+    return parts.netloc if parts.scheme in ("http", "https") else ""
+
+
+def _same_origin(req, host: str) -> bool:
+    source = req.headers.get("Origin") or req.headers.get("Referer") or ""
+    return bool(source) and _origin_of(source[:2048]) == host
 
 
 def _target(value: str, host: str) -> str:
@@ -153,7 +159,8 @@ def collect(req, user_id: int | None):
     state = current_app.extensions["analytics"]
     if req.mimetype not in ACCEPTED_TYPES:
         return refuse(415, "Content-Type must be application/json or text/plain")
-    if not _same_origin(req):
+    host = req.host
+    if not _same_origin(req, host):
         return refuse(403, "cross-origin requests are not accepted")
     client = classify(req.headers.get("User-Agent", ""))
     if client.is_bot:
@@ -179,7 +186,6 @@ def collect(req, user_id: int | None):
     # the full address is used here, in memory, for the location; only its /24 (/48) is kept
     address = req.remote_addr or ""
     location = state.geo.lookup(address)
-    host = req.host
     line = {
         "r": int(now * 1000),
         "v": visitor,

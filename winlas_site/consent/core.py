@@ -79,6 +79,12 @@ def signals_opt_out(req: Request) -> bool:
 
 
 def _lifetime_seconds() -> int:
+    return _max_age_of(current_app.config["WINLAS_CONSENT_MONTHS"])
+
+
+@lru_cache(maxsize=16)
+def _max_age_of(_months: int) -> int:
+    # keyed on the setting: the registry computes it, once per value
     return declared(CONSENT_COOKIE).max_age()
 
 
