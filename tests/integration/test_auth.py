@@ -310,3 +310,17 @@ def test_a_nul_byte_in_the_password_is_a_clear_form_error(client, create_user, a
     response = auth.login(password="abc\x00def")
     assert response.status_code == 400
     assert "otillåtna tecken" in response.get_data(as_text=True)
+
+
+def test_behind_a_trusted_proxy_the_log_names_the_real_client(app_config, caplog):
+    from winlas_site import create_app
+
+    app = create_app({**app_config, "WINLAS_TRUSTED_PROXIES": ["10.0.0.0/8"]})
+    caplog.set_level(logging.INFO, logger="winlas.auth")
+    AuthActions(app.test_client()).login(
+        "ingen@exempel.se",
+        "fel",
+        environ_base={"REMOTE_ADDR": "10.0.0.7", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 198.51.100.23"},
+    )
+    assert "client=198.51.100.23" in caplog.text
+    assert "6.6.6.6" not in caplog.text and "10.0.0.7" not in caplog.text
