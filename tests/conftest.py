@@ -22,6 +22,9 @@ from winlas_site.models import MODELS
 
 POSTGRES_URL = os.environ.get("WINLAS_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("WINLAS_REQUIRE_POSTGRES") == "1"
+# the loopback SMTP server fixture `smtp_server`, for any test module
+pytest_plugins = ["tests.mailserver"]
+
 PASSWORD = "korrekt-hast-batteri-häftstift"
 # the cheapest argon2id parameters: the production ones are checked in test_passwords.py.
 CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
@@ -115,7 +118,19 @@ def app_config(tmp_path, database) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         # the spool is drained within the request, so a test sees its rows at once
         "ANALYTICS_WRITE_MODE": "inline",
+        # forms refuse submissions faster than this; the spam tests set it themselves
+        "WINLAS_MIN_FILL_SECONDS": 0,
     }
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks():
+    """Tests run queued tasks at once, in the test's own process (one test runs a worker)."""
+    from winlas_site.tasks import huey
+
+    before, huey.immediate = huey.immediate, True
+    yield
+    huey.immediate = before
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.routing import BaseConverter
 
 from . import config as settings
-from . import consent, db, errors, i18n, pagecache, security
+from . import consent, db, errors, i18n, mail, pagecache, security
 from .extensions import babel, csrf, limiter, login_manager
 
 PROJECT_ROOT = settings.PROJECT_ROOT
@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     consent.init_app(app)
+    mail.init_app(app)
     register_analytics(app)
     security.trust_proxies(app)
     return app
@@ -137,8 +138,11 @@ def register_blueprints(app: Flask) -> None:
     from .cli import bp as cli_bp
     from .consent import bp as consent_bp
     from .courses import bp as courses_bp
+    from .crm import bp as crm_bp
     from .customer import bp as customer_bp
+    from .leads import bp as leads_bp
     from .news import bp as news_bp
+    from .newsletter import bp as newsletter_bp
     from .privacy import bp as privacy_bp
     from .products import bp as products_bp
     from .public import bp as public_bp
@@ -150,6 +154,9 @@ def register_blueprints(app: Flask) -> None:
         news_bp,
         privacy_bp,
         consent_bp,
+        leads_bp,
+        crm_bp,
+        newsletter_bp,
         auth_bp,
         customer_bp,
         cli_bp,

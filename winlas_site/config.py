@@ -43,6 +43,21 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WINLAS_CONSENT_MONTHS": (6, int),
     "WINLAS_CONSENT_RECORD_MONTHS": (24, int),
     "WINLAS_COOKIE_DOMAIN": ("", str),
+    "WINLAS_FORM_LIMIT": ("10 per hour", str),
+    "WINLAS_FORM_EMAIL_LIMIT": ("5 per hour", str),
+    "WINLAS_COURSE_SIGNUP_LIMIT": ("30 per hour", str),
+    "WINLAS_MIN_FILL_SECONDS": (3, int),
+    "WINLAS_STAFF_EMAIL": ("salj@winlas.se", str),
+    "WINLAS_MAIL_FROM": ("WinLas <noreply@winlas.se>", str),
+    "WINLAS_SMTP_HOST": ("", str),
+    "WINLAS_SMTP_PORT": (587, int),
+    "WINLAS_SMTP_USER": ("", str),
+    "WINLAS_SMTP_PASSWORD": ("", str),
+    "WINLAS_SMTP_STARTTLS": (True, _bool),
+    "WINLAS_SMTP_TIMEOUT": (10, int),
+    "WINLAS_MAIL_MAX_ATTEMPTS": (10, int),
+    "WINLAS_MAIL_RETENTION_DAYS": (90, int),
+    "WINLAS_NEWSLETTER_UNSUBSCRIBE_MAILTO": ("dataskydd@winlas.se", str),
 }
 
 

@@ -2,9 +2,12 @@
 
 from .auth.models import Organisation, User, UserSession
 from .consent.models import ConsentRecord
-from .courses.models import Course, CourseSession
+from .courses.models import Course, CourseSession, Registration, RegistrationSeminar, SeminarSlot
 from .customer.models import CustomerResource
+from .leads.models import Contact, Lead, LeadNote
+from .mail.models import OutboxMessage
 from .news.models import Article
+from .newsletter.models import MailEvent, NewsletterIssue, NewsletterLink, Preference, Subscription
 from .privacy.models import SubProcessor
 from .products.models import Product
 
@@ -19,4 +22,16 @@ MODELS = [
     CustomerResource,
     SubProcessor,
     ConsentRecord,
+    Contact,
+    Lead,
+    LeadNote,
+    SeminarSlot,
+    Registration,
+    RegistrationSeminar,
+    OutboxMessage,
+    Subscription,
+    Preference,
+    NewsletterIssue,
+    NewsletterLink,
+    MailEvent,
 ]

@@ -1,4 +1,5 @@
-"""Courses and events (sign-up arrives with the courses feature)."""
+"""Courses and events: pages, sign-up with waitlist and seminar choices, cancellation by signed
+link, and the staff's participant lists."""
 
 from flask import Blueprint
 

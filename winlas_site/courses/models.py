@@ -1,14 +1,38 @@
-"""Courses and events with their dated sessions, shown at /utbildningar."""
+"""Courses and events with their dated sessions, seminar slots and sign-ups (/utbildningar)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import itertools
+from collections.abc import Iterable
 
 import peewee
 
+from ..auth.models import User, now
 from ..content import ContentPage
-from ..db import BaseModel
+from ..db import BaseModel, database
 from ..i18n import Translated
+from ..leads.models import Contact, normalise_address
+
+# the common dietary requirements offered as checkboxes; anything else goes in the free text
+DIETARY_CHOICES = ("vegetarian", "vegan", "gluten", "lactose", "nuts", "other")
+STATUSES = ("confirmed", "waitlisted", "cancelled")
+ACTIVE = ("confirmed", "waitlisted")
+
+
+def local_now() -> datetime.datetime:
+    """Session times are naive local Swedish time, as entered: compare them with this."""
+    return datetime.datetime.now()
+
+
+def _write_transaction():
+    """One transaction for count-and-insert. SQLite: take the write lock at BEGIN (IMMEDIATE),
+    so a second sign-up waits on busy_timeout instead of reading a stale count; PostgreSQL:
+    a plain transaction in which the session row is locked with SELECT ... FOR UPDATE."""
+    if isinstance(database.obj, peewee.SqliteDatabase):
+        return database.obj.atomic("IMMEDIATE")
+    return database.atomic()
 
 
 class Course(ContentPage):
@@ -22,10 +46,9 @@ class Course(ContentPage):
     def listed(cls) -> list[Course]:
         """Courses ordered by their next session; those without upcoming sessions last."""
         courses = list(cls.select())
-        # session times are local Swedish time, as entered
         sessions = (
             CourseSession.select()
-            .where(CourseSession.starts_at >= datetime.datetime.now())
+            .where(CourseSession.starts_at >= local_now())
             .order_by(CourseSession.starts_at)
         )
         upcoming: dict[int, list[CourseSession]] = {}
@@ -40,6 +63,20 @@ class Course(ContentPage):
         """This course's sessions, earliest first."""
         return self.sessions.order_by(CourseSession.starts_at)
 
+    def session(self, session_id: int) -> CourseSession | None:
+        """One of this course's sessions (another course's session id gives None)."""
+        return CourseSession.get_or_none(
+            (CourseSession.id == session_id) & (CourseSession.course == self)
+        )
+
+    def upcoming_with_seats(self) -> list[CourseSession]:
+        """Every session in order, each carrying ``confirmed`` (the confirmed sign-ups)."""
+        sessions = list(self.sessions_in_order())
+        counts = CourseSession.confirmed_counts([s.id for s in sessions])
+        for session in sessions:
+            session.confirmed = counts.get(session.id, 0)
+        return sessions
+
 
 class CourseSession(Translated, BaseModel):
     course = peewee.ForeignKeyField(Course, backref="sessions", on_delete="CASCADE")
@@ -49,3 +86,400 @@ class CourseSession(Translated, BaseModel):
     place_en = peewee.CharField(max_length=200, default="")
     online = peewee.BooleanField(default=False)
     capacity = peewee.IntegerField(default=20)
+
+    @property
+    def is_open(self) -> bool:
+        """Sign-up is open until the session starts."""
+        return self.starts_at > local_now()
+
+    @classmethod
+    def confirmed_counts(cls, ids: list[int]) -> dict[int, int]:
+        """Confirmed sign-ups per session id."""
+        if not ids:
+            return {}
+        query = (
+            Registration.select(Registration.course_session, peewee.fn.COUNT(Registration.id))
+            .where(Registration.course_session.in_(ids) & (Registration.status == "confirmed"))
+            .group_by(Registration.course_session)
+            .tuples()
+        )
+        return dict(query)
+
+    def seats_left(self) -> int:
+        """Free places (never below zero)."""
+        return max(0, self.capacity - self.registrations_with("confirmed").count())
+
+    def registrations_with(self, *statuses: str) -> peewee.ModelSelect:
+        """This session's sign-ups in one of ``statuses``."""
+        return self.registrations.where(Registration.status.in_(statuses))
+
+    def lock(self) -> CourseSession:
+        """Re-read this session inside a write transaction, its row locked on PostgreSQL so
+        concurrent sign-ups and cancellations of one session take turns."""
+        query = CourseSession.select().where(CourseSession.id == self.id)
+        if database.obj.for_update:
+            query = query.for_update()
+        return query.get()
+
+    def seminar_groups(self) -> list[tuple[datetime.datetime, list[SeminarSlot]]]:
+        """The parallel seminar slots grouped by start time, earliest first."""
+        slots = self.seminar_slots.order_by(SeminarSlot.starts_at, SeminarSlot.position)
+        return [(start, list(group)) for start, group in itertools.groupby(slots, key=_start)]
+
+    def fill_from_waitlist(self) -> list[Registration]:
+        """Promote waitlisted sign-ups in order while places are free; call inside the
+        transaction holding the session's lock. Returns the promoted registrations."""
+        free = self.capacity - self.registrations_with("confirmed").count()
+        if free <= 0:
+            return []
+        waiting = list(
+            self.registrations_with("waitlisted")
+            .order_by(Registration.position, Registration.id)
+            .limit(free)
+        )
+        for registration in waiting:
+            registration.status = "confirmed"
+            registration.position = None
+            registration.promoted_at = now()
+            registration.save()
+        return waiting
+
+
+def _start(slot: SeminarSlot) -> datetime.datetime:
+    return slot.starts_at
+
+
+class SeminarSlot(Translated, BaseModel):
+    """One of the parallel seminars of an event session; a participant picks at most one of
+    the slots that start at the same time."""
+
+    course_session = peewee.ForeignKeyField(
+        CourseSession, backref="seminar_slots", on_delete="CASCADE"
+    )
+    title_sv = peewee.CharField(max_length=200)
+    title_en = peewee.CharField(max_length=200, default="")
+    starts_at = peewee.DateTimeField()
+    capacity = peewee.IntegerField(null=True)  # None: as many as the session holds
+    position = peewee.IntegerField(default=0)
+
+    @classmethod
+    def taken_counts(cls, session: CourseSession) -> dict[int, int]:
+        """Active (confirmed or waitlisted) choices per slot of ``session``: a waitlisted
+        person keeps the seat in the seminar, so a promotion never overfills it."""
+        query = (
+            RegistrationSeminar.select(
+                RegistrationSeminar.slot, peewee.fn.COUNT(RegistrationSeminar.id)
+            )
+            .join(Registration)
+            .where((Registration.course_session == session) & (Registration.status.in_(ACTIVE)))
+            .group_by(RegistrationSeminar.slot)
+            .tuples()
+        )
+        return dict(query)
+
+
+@dataclasses.dataclass(frozen=True)
+class Participant:
+    """Who signs up: what the Contact keeps (P4), nothing more."""
+
+    email: str
+    first_name: str
+    last_name: str
+    organisation_name: str
+    work_phone: str = ""
+
+
+class AlreadyRegistered(Exception):
+    """This mailbox already holds an active sign-up for the session (``registration``)."""
+
+    def __init__(self, registration: Registration):
+        super().__init__(registration.id)
+        self.registration = registration
+
+
+class SessionClosed(Exception):
+    """The session has started: no more sign-ups."""
+
+
+class SeminarFull(Exception):
+    """A chosen seminar slot has no seat left."""
+
+    def __init__(self, slot: SeminarSlot):
+        super().__init__(slot.id)
+        self.slot = slot
+
+
+class Registration(BaseModel):
+    course_session = peewee.ForeignKeyField(
+        CourseSession, backref="registrations", on_delete="CASCADE"
+    )
+    contact = peewee.ForeignKeyField(Contact, backref="registrations", on_delete="CASCADE")
+    # set when the participant signed up logged in, with the account's own address
+    user = peewee.ForeignKeyField(User, null=True, backref="registrations", on_delete="SET NULL")
+    status = peewee.CharField(max_length=12, default="confirmed")  # confirmed|waitlisted|cancelled
+    position = peewee.IntegerField(null=True)  # order on the waitlist, None when not waiting
+    dietary_choices = peewee.CharField(max_length=100, default="")  # comma-separated codes
+    dietary_other = peewee.CharField(max_length=200, default="")
+    language = peewee.CharField(max_length=5, default="sv")  # of the emails
+    # the random id of the form that sent it: the same form sent twice is one sign-up
+    submission = peewee.CharField(max_length=32, null=True)
+    created_at = peewee.DateTimeField(default=now)
+    promoted_at = peewee.DateTimeField(null=True)
+    cancelled_at = peewee.DateTimeField(null=True)
+
+    PERSONAL_DATA = {
+        "contact": ("identity", "course and event sign-up (P2, P4)"),
+        "user": ("identity", "account management: the sign-ups shown in the account"),
+        "status": ("course preference", "course and event sign-up"),
+        "course_session": ("course preference", "course and event sign-up"),
+        "dietary_choices": ("dietary requirements", "catering at the course or event (P4)"),
+        "dietary_other": ("dietary requirements", "catering at the course or event (P4)"),
+        "language": ("preference", "emails about the sign-up in the participant's language"),
+        "created_at": ("activity", "course and event sign-up"),
+        "cancelled_at": ("activity", "course and event sign-up"),
+    }
+
+    class Meta:
+        indexes = ((("course_session", "status", "position"), False),)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def dietary_codes(self) -> list[str]:
+        return [code for code in self.dietary_choices.split(",") if code]
+
+    def seminar_slots(self) -> list[SeminarSlot]:
+        """The chosen seminar slots, in time order."""
+        return list(
+            SeminarSlot.select()
+            .join(RegistrationSeminar)
+            .where(RegistrationSeminar.registration == self)
+            .order_by(SeminarSlot.starts_at, SeminarSlot.position)
+        )
+
+    @classmethod
+    def active_for(cls, session: CourseSession, email: str) -> Registration | None:
+        """The active sign-up of this mailbox for ``session``, or None."""
+        return (
+            cls.select()
+            .join(Contact)
+            .where(
+                (cls.course_session == session)
+                & (Contact.email == normalise_address(email))
+                & (cls.status.in_(ACTIVE))
+            )
+            .first()
+        )
+
+    @classmethod
+    def sign_up(
+        cls,
+        session: CourseSession,
+        participant: Participant,
+        *,
+        dietary_choices: Iterable[str] = (),
+        dietary_other: str = "",
+        slots: Iterable[SeminarSlot] = (),
+        user: User | None = None,
+        language: str = "sv",
+        submission: str | None = None,
+    ) -> Registration:
+        """Sign a participant up: confirmed while places are free, else on the waitlist.
+
+        The count and the insert happen in one transaction holding the session's lock, so two
+        sign-ups for the last place cannot both be confirmed. Refusals (``AlreadyRegistered``,
+        ``SessionClosed``, ``SeminarFull``) roll everything back, the contact included.
+        """
+        wanted = set(dietary_choices)
+        choice = {
+            "dietary_choices": ",".join(code for code in DIETARY_CHOICES if code in wanted),
+            "dietary_other": dietary_other,
+            "slots": list(slots),
+            "user": user,
+            "language": language,
+            "submission": submission,
+        }
+        try:
+            return cls._sign_up(session, participant, **choice)
+        except peewee.IntegrityError:
+            # PostgreSQL: a sign-up for another session created the same new contact at the
+            # same moment; the second attempt finds it (a duplicate is refused as usual).
+            return cls._sign_up(session, participant, **choice)
+
+    @classmethod
+    def _sign_up(
+        cls,
+        session,
+        participant,
+        *,
+        dietary_choices,
+        dietary_other,
+        slots,
+        user,
+        language,
+        submission,
+    ) -> Registration:
+        with _write_transaction():
+            session = session.lock()
+            if not session.is_open:
+                raise SessionClosed()
+            existing = cls.active_for(session, participant.email)
+            if existing is not None:
+                raise AlreadyRegistered(existing)
+            taken = SeminarSlot.taken_counts(session)
+            for slot in slots:
+                if slot.capacity is not None and taken.get(slot.id, 0) >= slot.capacity:
+                    raise SeminarFull(slot)
+            contact = Contact.upsert(
+                participant.email,
+                first_name=participant.first_name,
+                last_name=participant.last_name,
+                organisation_name=participant.organisation_name,
+                work_phone=participant.work_phone,
+            )
+            waiting = session.registrations_with("confirmed").count() >= session.capacity
+            position = None
+            if waiting:
+                last = (
+                    session.registrations_with("waitlisted")
+                    .select(peewee.fn.MAX(cls.position))
+                    .scalar()
+                )
+                position = (last or 0) + 1
+            own_account = user is not None and normalise_address(user.email) == contact.email
+            registration = cls.create(
+                course_session=session,
+                contact=contact,
+                user=user if own_account else None,
+                status="waitlisted" if waiting else "confirmed",
+                position=position,
+                dietary_choices=dietary_choices,
+                dietary_other=dietary_other,
+                language=language,
+                submission=submission,
+            )
+            for slot in slots:
+                RegistrationSeminar.create(registration=registration, slot=slot)
+        return registration
+
+    def cancel(self) -> list[Registration] | None:
+        """Cancel this sign-up. A freed place goes to the first on the waitlist in the same
+        transaction. Returns the promoted registrations, or None when it was already
+        cancelled (nothing changes: cancelling twice is harmless)."""
+        with _write_transaction():
+            session = self.course_session.lock()
+            before = Registration.get_by_id(self.id).status
+            if before == "cancelled":
+                promoted = None
+            else:
+                Registration.update(status="cancelled", position=None, cancelled_at=now()).where(
+                    Registration.id == self.id
+                ).execute()
+                promoted = session.fill_from_waitlist() if before == "confirmed" else []
+        current = Registration.get_by_id(self.id)
+        self.status, self.position, self.cancelled_at = (
+            current.status,
+            current.position,
+            current.cancelled_at,
+        )
+        return promoted
+
+    @classmethod
+    def with_details(cls) -> peewee.ModelSelect:
+        """Sign-ups joined with their contact, session and course."""
+        return (
+            cls.select(cls, Contact, CourseSession, Course)
+            .join(Contact)
+            .switch(cls)
+            .join(CourseSession)
+            .join(Course)
+            .order_by(CourseSession.starts_at, cls.created_at)
+        )
+
+    @classmethod
+    def for_email(cls, email: str) -> peewee.ModelSelect:
+        """Every sign-up of this mailbox, earliest session first."""
+        return cls.with_details().where(Contact.email == normalise_address(email))
+
+    @classmethod
+    def for_user(cls, user: User) -> peewee.ModelSelect:
+        """The sign-ups of a logged-in contact: made from the account, or with its address."""
+        return cls.with_details().where(
+            (cls.user == user) | (Contact.email == normalise_address(user.email))
+        )
+
+    @classmethod
+    def participants(cls, course: Course) -> peewee.ModelSelect:
+        """Every sign-up of ``course``: session by session, confirmed, then the waitlist in
+        order, then cancelled ones."""
+        order = peewee.Case(cls.status, (("confirmed", 0), ("waitlisted", 1)), 2)
+        return (
+            cls.select(cls, Contact, CourseSession)
+            .join(Contact)
+            .switch(cls)
+            .join(CourseSession)
+            .where(CourseSession.course == course)
+            .order_by(CourseSession.starts_at, order, cls.position, cls.created_at, cls.id)
+        )
+
+
+# one active sign-up per person and session, kept by the database too
+Registration.add_index(
+    Registration.index(
+        Registration.course_session,
+        Registration.contact,
+        unique=True,
+        where=(Registration.status != "cancelled"),
+        name="registration_one_active_per_contact",
+    )
+)
+
+
+class RegistrationSeminar(BaseModel):
+    """A seminar slot a participant chose."""
+
+    registration = peewee.ForeignKeyField(Registration, backref="seminars", on_delete="CASCADE")
+    slot = peewee.ForeignKeyField(SeminarSlot, backref="choices", on_delete="CASCADE")
+
+    PERSONAL_DATA = {
+        "slot": ("seminar choice", "planning the event's parallel sessions (P4)"),
+    }
+
+    class Meta:
+        indexes = ((("registration", "slot"), True),)
+
+    @classmethod
+    def slot_ids_by_registration(cls, registrations: list[Registration]) -> dict[int, list[int]]:
+        """The chosen slot ids of each registration, in one query."""
+        ids = [r.id for r in registrations]
+        chosen: dict[int, list[int]] = {}
+        if ids:
+            for registration_id, slot_id in (
+                cls.select(cls.registration, cls.slot).where(cls.registration.in_(ids)).tuples()
+            ):
+                chosen.setdefault(registration_id, []).append(slot_id)
+        return chosen
+
+
+def waitlist_rank(registration: Registration) -> int | None:
+    """1 for the first on the waitlist; None when not waiting."""
+    if registration.status != "waitlisted":
+        return None
+    ahead = (
+        Registration.select()
+        .where(
+            (Registration.course_session == registration.course_session_id)
+            & (Registration.status == "waitlisted")
+            & (
+                (Registration.position < registration.position)
+                | (
+                    (Registration.position == registration.position)
+                    & (Registration.id < registration.id)
+                )
+            )
+        )
+        .count()
+    )
+    return ahead + 1

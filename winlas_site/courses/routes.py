@@ -1,10 +1,57 @@
-"""Views: /utbildningar and /utbildningar/<slug>."""
+"""Views: the course pages, sign-up, the thank-you page, cancellation and the staff view."""
 
-from flask import abort, render_template
+from __future__ import annotations
 
+import uuid
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.decorators import role_required
+from ..crm.csvexport import to_csv
+from ..extensions import limiter
+from ..forms import BaseForm
+from ..i18n import current_language
+from ..leads.models import Contact
 from ..products.models import Product
+from ..spam import log_spam, started_token
 from . import bp
-from .models import Course
+from .forms import signup_form_for
+from .models import (
+    AlreadyRegistered,
+    Course,
+    Participant,
+    Registration,
+    SeminarFull,
+    SeminarSlot,
+    SessionClosed,
+    waitlist_rank,
+)
+from .report import CSV_HEADER, course_report, csv_rows
+from .signup import (
+    ExpiredLink,
+    InvalidLink,
+    cancel_token,
+    registration_from_token,
+    send_email,
+)
+
+NO_STORE = {"Cache-Control": "no-store"}
+STAFF_ROLES = ("staff", "marketer")
+# the flask session key naming the sign-up the thank-you page describes
+THANKS_KEY = "course_registration"
+# a session id beyond PostgreSQL's integer range is a plain 404, not a database error
+SESSION_ID = "int(max=2147483647):session_id"
 
 
 @bp.route("/utbildningar")
@@ -15,9 +62,220 @@ def index():
 
 @bp.route("/utbildningar/<slug:slug>")
 def detail(slug: str):
-    """One course with its sessions."""
+    """One course with its sessions, free places and sign-up links."""
     course = Course.by_slug(slug) or abort(404)
     product = Product.by_slug(course.product_slug) if course.product_slug else None
     return render_template(
-        "courses/detail.html", course=course, sessions=course.sessions_in_order(), product=product
+        "courses/detail.html",
+        course=course,
+        sessions=course.upcoming_with_seats(),
+        product=product,
+    )
+
+
+def _course_and_session(slug: str, session_id: int):
+    course = Course.by_slug(slug) or abort(404)
+    return course, course.session(session_id) or abort(404)
+
+
+def _prefill() -> dict:
+    """A logged-in contact's own details, to save typing (GET only: a POST keeps what was
+    sent)."""
+    if not current_user.is_authenticated:
+        return {}
+    user = current_user
+    contact = Contact.by_email(user.email)
+    organisation = (contact.organisation_name if contact else "") or (
+        user.organisation.name if user.organisation_id else ""
+    )
+    return {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "organisation": organisation,
+        "work_phone": user.work_phone or (contact.work_phone if contact else ""),
+    }
+
+
+def _signup_limit() -> str:
+    return current_app.config.get("WINLAS_COURSE_SIGNUP_LIMIT", "30 per hour")
+
+
+@bp.route(f"/utbildningar/<slug:slug>/anmalan/<{SESSION_ID}>", methods=["GET", "POST"])
+@limiter.limit(_signup_limit, methods=["POST"])
+def signup(slug: str, session_id: int):
+    """The sign-up form of one session; a valid sign-up redirects to the thank-you page."""
+    course, course_session = _course_and_session(slug, session_id)
+    if not course_session.is_open:
+        return render_template("courses/closed.html", course=course), 410
+    form = signup_form_for(course_session, data=_prefill() if request.method == "GET" else None)
+    if request.method == "GET":
+        form.started.data = started_token()
+        form.submission.data = uuid.uuid4().hex
+    status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        reason = form.is_spam()
+        if reason:
+            log_spam("course_signup", reason)
+            return render_template("courses/refused.html", course=course), 400, NO_STORE
+        try:
+            registration = _sign_up(course_session, form)
+        except AlreadyRegistered as taken:
+            if form.submission_id() and taken.registration.submission == form.submission_id():
+                # the same form sent twice (a double click): one sign-up, the same answer
+                session[THANKS_KEY] = taken.registration.id
+                return redirect(url_for(".thanks", slug=course.slug), 303)
+            form.email.errors.append(
+                _(
+                    "Den här e-postadressen är redan anmäld till tillfället. "
+                    "Bekräftelsen finns i din e-post."
+                )
+            )
+            status = 409
+        except SeminarFull as full:
+            for name in form.seminar_fields:
+                if form[name].data == str(full.slot.id):
+                    form[name].errors.append(_("Seminariet blev fullt. Välj ett annat."))
+        except SessionClosed:
+            return render_template("courses/closed.html", course=course), 410
+        else:
+            send_email(
+                registration,
+                "confirmation" if registration.status == "confirmed" else "waitlisted",
+            )
+            session[THANKS_KEY] = registration.id
+            return redirect(url_for(".thanks", slug=course.slug), 303)
+    return (
+        render_template(
+            "courses/signup.html",
+            course=course,
+            course_session=course_session,
+            seats_left=course_session.seats_left(),
+            form=form,
+        ),
+        status,
+        NO_STORE,
+    )
+
+
+def _sign_up(course_session, form) -> Registration:
+    wanted = form.chosen_slot_ids()
+    slots = list(
+        SeminarSlot.select().where(
+            (SeminarSlot.course_session == course_session) & (SeminarSlot.id.in_(wanted))
+        )
+    )
+    return Registration.sign_up(
+        course_session,
+        Participant(
+            email=form.email.data,
+            first_name=form.first_name.data,
+            last_name=form.last_name.data,
+            organisation_name=form.organisation.data,
+            work_phone=form.work_phone.data or "",
+        ),
+        dietary_choices=form.dietary_codes(),
+        dietary_other=form.dietary_other.data or "",
+        slots=slots,
+        user=current_user if current_user.is_authenticated else None,
+        language=current_language(),
+        submission=form.submission_id(),
+    )
+
+
+@bp.route("/utbildningar/<slug:slug>/anmalan/tack")
+def thanks(slug: str):
+    """What happens next: a place, or a place on the waitlist, and the email on its way."""
+    course = Course.by_slug(slug) or abort(404)
+    registration_id = session.get(THANKS_KEY)
+    registration = (
+        Registration.get_or_none(Registration.id == registration_id)
+        if isinstance(registration_id, int)
+        else None
+    )
+    if registration is None or registration.course_session.course_id != course.id:
+        return redirect(url_for(".detail", slug=course.slug))
+    return (
+        render_template(
+            "courses/thanks.html",
+            course=course,
+            registration=registration,
+            course_session=registration.course_session,
+            rank=waitlist_rank(registration),
+        ),
+        200,
+        NO_STORE,
+    )
+
+
+@bp.app_template_global("course_cancel_url")
+def course_cancel_url(registration: Registration) -> str:
+    """The cancellation page of a sign-up (for the account page's list)."""
+    return url_for("courses.cancel", token=cancel_token(registration))
+
+
+class CancelForm(BaseForm):
+    """The one button of the cancellation page (a CSRF token, nothing else)."""
+
+
+def _invalid_link(expired: bool):
+    return render_template("courses/invalid_link.html", expired=expired), 400, NO_STORE
+
+
+@bp.route("/utbildningar/avboka/<token>", methods=["GET", "POST"])
+def cancel(token: str):
+    """GET shows the sign-up and one button; only the POST cancels (mail scanners follow
+    links). Cancelling twice changes nothing; a freed place goes to the waitlist."""
+    try:
+        registration = registration_from_token(token)
+    except ExpiredLink:
+        return _invalid_link(expired=True)
+    except InvalidLink:
+        return _invalid_link(expired=False)
+    form = CancelForm()
+    if form.validate_on_submit():
+        promoted = registration.cancel()
+        if promoted is not None:
+            send_email(registration, "cancelled")
+            for other in promoted:
+                send_email(other, "promoted")
+        return redirect(url_for(".cancel", token=token), 303)
+    return (
+        render_template(
+            "courses/cancel.html",
+            registration=registration,
+            course_session=registration.course_session,
+            course=registration.course_session.course,
+            form=form,
+        ),
+        200,
+        NO_STORE,
+    )
+
+
+@bp.route("/utbildningar/<slug:slug>/deltagare")
+@role_required(*STAFF_ROLES)
+def participants(slug: str):
+    """Staff: the participants of every session, with dietary and seminar summaries."""
+    course = Course.by_slug(slug) or abort(404)
+    return (
+        render_template("courses/participants.html", course=course, reports=course_report(course)),
+        200,
+        NO_STORE,
+    )
+
+
+@bp.route("/utbildningar/<slug:slug>/deltagare.csv")
+@role_required(*STAFF_ROLES)
+def participants_csv(slug: str):
+    """Staff: the participants as CSV, formula-looking cells neutralised."""
+    course = Course.by_slug(slug) or abort(404)
+    body = to_csv(CSV_HEADER, csv_rows(course_report(course)))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="deltagare-{course.slug}.csv"',
+            **NO_STORE,
+        },
     )

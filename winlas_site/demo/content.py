@@ -736,6 +736,65 @@ COURSES = [
     },
 ]
 
+# Parallel seminars of the Användardagar event: at each start time a participant picks at
+# most one. "course_slug" and "session_starts_at" name the event session they belong to.
+SEMINARS = [
+    {
+        "course_slug": "anvandardagar-2027",
+        "session_starts_at": datetime.datetime(2027, 5, 19, 9, 30),
+        "starts_at": datetime.datetime(2027, 5, 19, 13, 30),
+        "title_sv": "Skolbiblioteket som pedagogisk resurs",
+        "title_en": "The school library as a teaching resource",
+        "capacity": 60,
+        "position": 1,
+    },
+    {
+        "course_slug": "anvandardagar-2027",
+        "session_starts_at": datetime.datetime(2027, 5, 19, 9, 30),
+        "starts_at": datetime.datetime(2027, 5, 19, 13, 30),
+        "title_sv": "Smartare katalogisering med mediaimporten",
+        "title_en": "Smarter cataloguing with the media import",
+        "capacity": 45,
+        "position": 2,
+    },
+    {
+        "course_slug": "anvandardagar-2027",
+        "session_starts_at": datetime.datetime(2027, 5, 19, 9, 30),
+        "starts_at": datetime.datetime(2027, 5, 19, 13, 30),
+        "title_sv": "Självservice och meröppet i praktiken",
+        "title_en": "Self-service and staffless opening hours in practice",
+        "capacity": 45,
+        "position": 3,
+    },
+    {
+        "course_slug": "anvandardagar-2027",
+        "session_starts_at": datetime.datetime(2027, 5, 19, 9, 30),
+        "starts_at": datetime.datetime(2027, 5, 20, 9, 0),
+        "title_sv": "Statistik som berättar något: rapporter för kommunen",
+        "title_en": "Statistics that tell a story: reports for the municipality",
+        "capacity": 60,
+        "position": 1,
+    },
+    {
+        "course_slug": "anvandardagar-2027",
+        "session_starts_at": datetime.datetime(2027, 5, 19, 9, 30),
+        "starts_at": datetime.datetime(2027, 5, 20, 9, 0),
+        "title_sv": "Kundberättelse: ett gemensamt bibliotekssystem för tre kommuner",
+        "title_en": "Customer story: one library system shared by three municipalities",
+        "capacity": None,
+        "position": 2,
+    },
+    {
+        "course_slug": "anvandardagar-2027",
+        "session_starts_at": datetime.datetime(2027, 5, 19, 9, 30),
+        "starts_at": datetime.datetime(2027, 5, 20, 9, 0),
+        "title_sv": "Fråga supporten: uppgraderingar, behörigheter och backup",
+        "title_en": "Ask support: upgrades, permissions and backups",
+        "capacity": 40,
+        "position": 3,
+    },
+]
+
 # ---------------------------------------------------------------------------
 # News, articles and webinars
 # ---------------------------------------------------------------------------

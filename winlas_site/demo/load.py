@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..auth.models import Organisation, User
-from ..courses.models import Course, CourseSession
+from ..courses.models import Course, CourseSession, SeminarSlot
 from ..customer.models import CustomerResource
 from ..db import database
 from ..news.models import Article
@@ -36,6 +36,17 @@ def load_all(password: str) -> dict[str, int]:
             course = Course.create(**fields)
             for session in item["sessions"]:
                 CourseSession.create(course=course, **session)
+        for item in content.SEMINARS:
+            session = CourseSession.get(
+                (CourseSession.course == Course.by_slug(item["course_slug"]))
+                & (CourseSession.starts_at == item["session_starts_at"])
+            )
+            fields = {
+                key: value
+                for key, value in item.items()
+                if key not in ("course_slug", "session_starts_at")
+            }
+            SeminarSlot.create(course_session=session, **fields)
         for item in content.ARTICLES:
             Article.create(**item)
         for item in content.CUSTOMER_RESOURCES:
@@ -59,6 +70,7 @@ def load_all(password: str) -> dict[str, int]:
     return {
         "products": len(content.PRODUCTS),
         "courses": len(content.COURSES),
+        "seminars": len(content.SEMINARS),
         "articles": len(content.ARTICLES),
         "customer resources": len(content.CUSTOMER_RESOURCES),
         "sub-processors": len(content.SUBPROCESSORS),

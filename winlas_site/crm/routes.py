@@ -1,0 +1,149 @@
+"""Views: /crm/ (the lead list), /crm/leads.csv and /crm/leads/<id>."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from playhouse.flask_utils import PaginatedQuery
+from wtforms import SelectChoice
+
+from ..auth.decorators import role_required
+from ..auth.models import User
+from ..leads.models import LEAD_TYPES, STATUSES, Lead, LeadNote
+from . import bp
+from .csvexport import to_csv
+from .forms import STATUS_LABELS, LeadUpdateForm, NoteForm
+
+PER_PAGE = 25
+STAFF_ROLES = ("staff", "marketer")
+
+
+def _filters() -> dict:
+    """The list's filters from the query string; anything unknown is a 400."""
+    args = request.args
+    filters = {
+        "type": args.get("typ", ""),
+        "status": args.get("status", ""),
+        "search": args.get("q", "")[:100],
+        "owner": None,
+    }
+    if filters["type"] and filters["type"] not in LEAD_TYPES:
+        abort(400)
+    if filters["status"] and filters["status"] not in STATUSES:
+        abort(400)
+    owner = args.get("ansvarig", "")
+    if owner:
+        if not owner.isdigit() or len(owner) > 9:
+            abort(400)
+        filters["owner"] = int(owner)
+    return filters
+
+
+def _staff() -> list[User]:
+    return list(User.select().where(User.role != "customer").order_by(User.first_name))
+
+
+@bp.route("/")
+@role_required(*STAFF_ROLES)
+def index():
+    """Leads, newest first, filterable and paginated."""
+    filters = _filters()
+    page = request.args.get("sida", "1")
+    if not page.isdigit() or not 0 < int(page) < 100000:
+        abort(400)
+    query = Lead.listing(**filters)
+    pages = PaginatedQuery(query, PER_PAGE, page_var="sida", check_bounds=False)
+    return render_template(
+        "crm/index.html",
+        leads=pages.get_object_list(),
+        page=pages.get_page(),
+        page_count=pages.get_page_count(),
+        filters=filters,
+        staff=_staff(),
+        statuses=STATUS_LABELS,
+        types=LEAD_TYPES,
+    )
+
+
+@bp.route("/leads.csv")
+@role_required(*STAFF_ROLES)
+def leads_csv():
+    """The filtered lead list as CSV."""
+    filters = _filters()
+    rows = (
+        (
+            lead.id,
+            lead.created_at.strftime("%Y-%m-%d %H:%M"),
+            lead.type,
+            lead.status,
+            lead.contact.first_name,
+            lead.contact.last_name,
+            lead.contact.email,
+            lead.contact.organisation_name,
+            lead.contact.work_phone,
+            ", ".join(lead.product_list()),
+            lead.owner.full_name if lead.owner_id else "",
+            lead.marketing_consent,
+            lead.message,
+        )
+        for lead in Lead.listing(**filters)
+    )
+    header = [
+        "id",
+        "created",
+        "type",
+        "status",
+        "first_name",
+        "last_name",
+        "email",
+        "organisation",
+        "work_phone",
+        "products",
+        "owner",
+        "marketing_consent",
+        "message",
+    ]
+    return Response(
+        to_csv(header, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=leads.csv"},
+    )
+
+
+@bp.route("/leads/<int:lead_id>", methods=["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def lead(lead_id: int):
+    """One lead with the contact's other leads; status, owner and notes are edited here."""
+    item = Lead.get_or_none(Lead.id == lead_id) or abort(404)
+    update = LeadUpdateForm(prefix="u", status=item.status, owner=item.owner_id or 0)
+    update.owner.choices = [SelectChoice(0, _("Ingen"))] + [
+        SelectChoice(u.id, u.full_name or u.email) for u in _staff()
+    ]
+    note = NoteForm(prefix="n")
+    if request.method == "POST":
+        if "u-status" in request.form and update.validate():
+            item.status = update.status.data
+            item.owner = update.owner.data or None
+            item.save()
+            flash(_("Leadet är uppdaterat."), "success")
+            return redirect(url_for(".lead", lead_id=item.id), 303)
+        if "n-text" in request.form and note.validate():
+            LeadNote.create(lead=item, author=current_user.id, text=note.text.data)
+            flash(_("Anteckningen är sparad."), "success")
+            return redirect(url_for(".lead", lead_id=item.id), 303)
+        status = 400
+    else:
+        status = 200
+    others = item.contact.leads.where(Lead.id != item.id).order_by(Lead.created_at.desc())
+    notes = item.notes.order_by(LeadNote.created_at.desc())
+    return render_template(
+        "crm/lead.html",
+        lead=item,
+        contact=item.contact,
+        others=others,
+        notes=notes,
+        update=update,
+        note=note,
+        statuses=STATUS_LABELS,
+    ), status

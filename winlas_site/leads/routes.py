@@ -1,0 +1,157 @@
+"""Views: /kontakt/fraga, /kontakt/offert, /kontakt/visning and the thank-you page."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from wtforms import SelectChoice
+
+from ..extensions import limiter
+from ..i18n import current_language
+from ..products.models import Product
+from ..spam import log_spam, started_token
+from . import bp
+from .forms import FORMS, MARKETING_CONSENT_VERSION
+from .models import normalise_address, submit_inquiry
+
+log = logging.getLogger("winlas.leads")
+
+PATHS = {"question": "fraga", "quote": "offert", "demo": "visning"}
+TEMPLATES = {
+    "question": "leads/question.html",
+    "quote": "leads/quote.html",
+    "demo": "leads/demo.html",
+}
+
+
+def _email_key() -> str:
+    # the limiter's store holds a digest, not the address
+    email = normalise_address(request.form.get("email", ""))[:254]
+    return "inquiry-email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def _inquiry(kind: str):
+    form = FORMS[kind]()
+    form.products.choices = [SelectChoice(p.slug, p.name) for p in Product.listed()]
+    if request.method == "GET":
+        form.submission.data = uuid.uuid4().hex
+        form.started.data = started_token()
+    if form.validate_on_submit():
+        reason = form.is_spam()
+        if reason:
+            log_spam(kind, reason)
+            return render_template("leads/refused.html"), 400
+        lead, created = submit_inquiry(
+            kind,
+            form.submission.data[:64] or uuid.uuid4().hex,
+            contact_fields={
+                "email": form.email.data,
+                "first_name": form.first_name.data.strip(),
+                "last_name": form.last_name.data.strip(),
+                "organisation_name": form.organisation.data.strip(),
+                "work_phone": (form.work_phone.data or "").strip(),
+                "products_of_interest": "\n".join(form.products.data),
+            },
+            lead_fields=_lead_fields(kind, form),
+        )
+        if created:
+            _send_emails(lead)
+        return redirect(url_for(".thanks", typ=kind), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template(TEMPLATES[kind], form=form, kind=kind), status
+
+
+def _lead_fields(kind: str, form) -> dict:
+    fields = {
+        "message": form.message.data or "",
+        "products": "\n".join(form.products.data),
+        "marketing_consent": bool(form.marketing_consent.data),
+        # P18: marketing email only with consent; the answer itself rests on our legitimate
+        # interest in replying to the person who asked
+        "legal_basis": "consent" if form.marketing_consent.data else "legitimate_interest",
+        "consent_text_version": MARKETING_CONSENT_VERSION if form.marketing_consent.data else "",
+    }
+    if kind == "quote":
+        fields.update(
+            organisation_type=form.organisation_type.data,
+            sites=form.sites.data,
+            users=form.users.data,
+        )
+    if kind == "demo":
+        fields.update(
+            meeting_mode=form.meeting_mode.data, preferred_times=form.preferred_times.data
+        )
+    return fields
+
+
+def _send_emails(lead) -> None:
+    """Tell staff and confirm to the person; the lead is already stored, whatever mail does."""
+    from ..mail import queue_email
+
+    context = {
+        "lead": lead,
+        "contact": lead.contact,
+        "site_url": current_app.config["WINLAS_SITE_URL"],
+    }
+    try:
+        queue_email(
+            current_app.config["WINLAS_STAFF_EMAIL"],
+            "leads/notification",
+            context,
+            kind="administrative",
+            language="sv",
+            related=f"lead:{lead.id}",
+        )
+        queue_email(
+            lead.contact.email,
+            "leads/confirmation",
+            context,
+            kind="administrative",
+            language=current_language(),
+            related=f"lead:{lead.id}",
+        )
+    except ValueError:
+        # an address the mail layer refuses: the lead stays, staff see it without a mail
+        log.warning("lead %s stored; confirmation not sent (address refused)", lead.id)
+
+
+_limit_client = limiter.limit(lambda: current_app.config["WINLAS_FORM_LIMIT"], methods=["POST"])
+_limit_email = limiter.limit(
+    lambda: current_app.config["WINLAS_FORM_EMAIL_LIMIT"], key_func=_email_key, methods=["POST"]
+)
+
+
+@bp.route("/kontakt/fraga", methods=["GET", "POST"])
+@_limit_client
+@_limit_email
+def question():
+    """A general question."""
+    return _inquiry("question")
+
+
+@bp.route("/kontakt/offert", methods=["GET", "POST"])
+@_limit_client
+@_limit_email
+def quote():
+    """A quote request."""
+    return _inquiry("quote")
+
+
+@bp.route("/kontakt/visning", methods=["GET", "POST"])
+@_limit_client
+@_limit_email
+def demo():
+    """A demo request."""
+    return _inquiry("demo")
+
+
+@bp.route("/kontakt/tack")
+def thanks():
+    """What happens next."""
+    kind = request.args.get("typ", "")
+    if kind not in FORMS:
+        abort(404)
+    return render_template("leads/thanks.html", kind=kind)

@@ -1,0 +1,30 @@
+"""Email: an outbox table and a task queue, so a failing SMTP server delays mail but loses none.
+
+Other features call ``queue_email`` after saving their own data; templates live in
+``templates/mail/<feature>/<name>.subject.txt``, ``.txt`` and ``.html``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+
+from flask import Flask
+
+from .models import OutboxMessage
+from .service import DEFAULTS, external_url, queue_email, retry_due
+
+__all__ = ["OutboxMessage", "external_url", "init_app", "queue_email", "retry_due"]
+
+
+def init_app(app: Flask) -> None:
+    """Default the mail settings, check the sender address, add ``winlas mail``."""
+    from .cli import group
+
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    address = email.utils.parseaddr(app.config["WINLAS_MAIL_FROM"])[1]
+    if "@" not in address or any(ch in app.config["WINLAS_MAIL_FROM"] for ch in "\r\n"):
+        raise ValueError("WINLAS_MAIL_FROM must be an address such as 'WinLas <noreply@winlas.se>'")
+    if app.config["WINLAS_MAIL_MAX_ATTEMPTS"] < 1:
+        raise ValueError("WINLAS_MAIL_MAX_ATTEMPTS must be at least 1")
+    app.cli.add_command(group)
