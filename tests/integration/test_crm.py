@@ -2,6 +2,7 @@
 
 import pytest
 
+from winlas_site.auth.models import Organisation
 from winlas_site.leads.models import Lead, LeadNote, submit_inquiry
 
 
@@ -62,17 +63,25 @@ def test_status_owner_and_notes_are_edited_with_csrf(app, client, staff):
     from tests.conftest import csrf_from
 
     lead = add_lead(app, 1)
+    with app.app_context():
+        organisation = Organisation.create(name="Exempelkommun", customer_number="K-9")
     page = client.get(f"/crm/leads/{lead.id}").get_data(as_text=True)
     token = csrf_from(page)
     response = client.post(
         f"/crm/leads/{lead.id}",
-        data={"csrf_token": token, "u-status": "kontaktad", "u-owner": str(staff.id)},
+        data={
+            "csrf_token": token,
+            "u-status": "kontaktad",
+            "u-owner": str(staff.id),
+            "u-organisation": str(organisation.id),
+        },
     )
     assert response.status_code == 303
     client.post(f"/crm/leads/{lead.id}", data={"csrf_token": token, "n-text": "Ringde, återkommer"})
     with app.app_context():
         stored = Lead.get_by_id(lead.id)
         assert stored.status == "kontaktad" and stored.owner_id == staff.id
+        assert stored.contact.organisation_id == organisation.id
         assert LeadNote.get().text == "Ringde, återkommer"
     assert client.post(f"/crm/leads/{lead.id}", data={"u-status": "vunnen"}).status_code == 400
 

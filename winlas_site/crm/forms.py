@@ -17,6 +17,8 @@ STATUS_LABELS = {
 
 
 class LeadUpdateForm(BaseForm):
+    # the contact's customer organisation, so the CRM relates organisation ↔ contact ↔ lead
+    organisation = SelectField(_l("Kundorganisation"), choices=[], coerce=int)
     status = SelectField(
         _l("Status"), choices=[SelectChoice(s, STATUS_LABELS[s]) for s in STATUSES]
     )

@@ -9,7 +9,8 @@ from playhouse.flask_utils import PaginatedQuery
 from wtforms import SelectChoice
 
 from ..auth.decorators import role_required
-from ..auth.models import User
+from ..auth.models import Organisation, User
+from ..db import database
 from ..leads.models import LEAD_TYPES, STATUSES, Lead, LeadNote
 from . import bp
 from .csvexport import to_csv
@@ -116,16 +117,27 @@ def leads_csv():
 def lead(lead_id: int):
     """One lead with the contact's other leads; status, owner and notes are edited here."""
     item = Lead.get_or_none(Lead.id == lead_id) or abort(404)
-    update = LeadUpdateForm(prefix="u", status=item.status, owner=item.owner_id or 0)
+    update = LeadUpdateForm(
+        prefix="u",
+        status=item.status,
+        owner=item.owner_id or 0,
+        organisation=item.contact.organisation_id or 0,
+    )
+    update.organisation.choices = [SelectChoice(0, _("Ingen"))] + [
+        SelectChoice(o.id, o.name) for o in Organisation.select().order_by(Organisation.name)
+    ]
     update.owner.choices = [SelectChoice(0, _("Ingen"))] + [
         SelectChoice(u.id, u.full_name or u.email) for u in _staff()
     ]
     note = NoteForm(prefix="n")
     if request.method == "POST":
         if "u-status" in request.form and update.validate():
-            item.status = update.status.data
-            item.owner = update.owner.data or None
-            item.save()
+            with database.atomic():
+                item.status = update.status.data
+                item.owner = update.owner.data or None
+                item.save()
+                item.contact.organisation = update.organisation.data or None
+                item.contact.save()
             flash(_("Leadet är uppdaterat."), "success")
             return redirect(url_for(".lead", lead_id=item.id), 303)
         if "n-text" in request.form and note.validate():
