@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 def has_control_characters(text: str, allow_line_breaks: bool = False) -> bool:
@@ -29,3 +32,44 @@ class BaseForm(FlaskForm):
                 field.errors = [*field.errors, gettext("Fältet innehåller otillåtna tecken.")]
                 valid = False
         return valid
+
+
+def strip(value):
+    """Filter: surrounding white space is never part of what a person meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PersonFields:
+    """The person fields the privacy policy lists (P4), the same in every form that asks them."""
+
+    first_name = StringField(
+        _l("Förnamn"), validators=[DataRequired(), Length(max=100)], filters=[strip]
+    )
+    last_name = StringField(
+        _l("Efternamn"), validators=[DataRequired(), Length(max=100)], filters=[strip]
+    )
+    organisation = StringField(
+        _l("Organisation"),
+        description=_l("Kommun, myndighet, skola eller företag"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[strip],
+    )
+    email = EmailField(
+        _l("E-postadress"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+    )
+    work_phone = StringField(
+        _l("Telefon, arbete (frivilligt)"),
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[0-9 +()\-]*$", message=_l("Ange bara siffror, mellanslag och + ( ) -.")),
+        ],
+        filters=[strip],
+    )

@@ -8,24 +8,16 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    EmailField,
     HiddenField,
     RadioField,
     SelectChoice,
-    SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import BaseForm
+from ..forms import BaseForm, MultiCheckboxField, PersonFields, strip
 from ..spam import SpamFields
 from .models import DIETARY_CHOICES, CourseSession, SeminarSlot
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 DIETARY_LABELS = {
     "vegetarian": _l("Vegetarisk"),
@@ -37,38 +29,7 @@ DIETARY_LABELS = {
 }
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class SignupForm(SpamFields, BaseForm):
-    first_name = StringField(
-        _l("Förnamn"), validators=[DataRequired(), Length(max=100)], filters=[_strip]
-    )
-    last_name = StringField(
-        _l("Efternamn"), validators=[DataRequired(), Length(max=100)], filters=[_strip]
-    )
-    email = EmailField(
-        _l("E-postadress"),
-        validators=[DataRequired(), Length(max=254), Email()],
-        filters=[_strip],
-    )
-    organisation = StringField(
-        _l("Organisation"),
-        description=_l("Kommun, myndighet, skola eller företag"),
-        validators=[DataRequired(), Length(max=200)],
-        filters=[_strip],
-    )
-    work_phone = StringField(
-        _l("Telefon, arbete (frivilligt)"),
-        validators=[
-            Optional(),
-            Length(max=40),
-            Regexp(r"^[0-9 +()\-]*$", message=_l("Ange bara siffror, mellanslag och + ( ) -.")),
-        ],
-        filters=[_strip],
-    )
+class SignupForm(PersonFields, SpamFields, BaseForm):
     dietary = MultiCheckboxField(
         _l("Kostavvikelser"),
         choices=[SelectChoice(code, DIETARY_LABELS[code]) for code in DIETARY_CHOICES],
@@ -77,7 +38,7 @@ class SignupForm(SpamFields, BaseForm):
     dietary_other = StringField(
         _l("Annan kostavvikelse eller allergi"),
         validators=[Optional(), Length(max=200)],
-        filters=[_strip],
+        filters=[strip],
     )
     acknowledge = BooleanField(
         _l("Jag har läst hur WinLas hanterar uppgifterna i anmälan."),

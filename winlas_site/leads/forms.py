@@ -5,54 +5,25 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    EmailField,
     HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
-    StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..forms import BaseForm
+from ..forms import BaseForm, MultiCheckboxField, PersonFields
 from ..spam import SpamFields
 
 # the version of the consent text shown beside the marketing checkbox, stored with each lead
 MARKETING_CONSENT_VERSION = "2026-11-1"
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class InquiryForm(SpamFields, BaseForm):
+class InquiryForm(PersonFields, SpamFields, BaseForm):
     """The fields every inquiry has."""
 
-    first_name = StringField(_l("Förnamn"), validators=[DataRequired(), Length(max=100)])
-    last_name = StringField(_l("Efternamn"), validators=[DataRequired(), Length(max=100)])
-    organisation = StringField(
-        _l("Organisation"),
-        description=_l("Kommun, myndighet, skola eller företag"),
-        validators=[DataRequired(), Length(max=200)],
-    )
-    email = EmailField(
-        _l("E-postadress"),
-        validators=[DataRequired(), Email(), Length(max=254)],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-    )
-    work_phone = StringField(
-        _l("Telefon, arbete (frivilligt)"),
-        validators=[
-            Optional(),
-            Length(max=40),
-            Regexp(r"^[0-9 +()\-]*$", message=_l("Ange bara siffror, mellanslag och + ( ) -.")),
-        ],
-    )
     products = MultiCheckboxField(_l("Produkter ni är intresserade av"), choices=[])
     message = TextAreaField(_l("Meddelande"), validators=[DataRequired(), Length(max=5000)])
     marketing_consent = BooleanField(
