@@ -369,3 +369,20 @@ def test_the_stats_and_purge_commands(app, client, runner):
     result = runner.invoke(args=["consent", "purge"])
     assert "removed 1 consent record(s) older than 24 months" in result.output
     assert [r.action for r in records(app)] == ["accept_all"]
+
+
+def test_a_choice_from_the_http_twin_of_the_https_site_is_refused(app, client):
+    response = client.post(
+        "/samtycke",
+        data={"action": "accept_all"},
+        base_url="https://localhost",
+        headers={"Origin": "http://localhost"},
+    )
+    assert response.status_code == 403 and records(app) == []
+    response = client.post(
+        "/samtycke",
+        data={"action": "reject_all"},
+        base_url="https://localhost",
+        headers={"Origin": "https://localhost"},
+    )
+    assert response.status_code == 303

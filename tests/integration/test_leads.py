@@ -195,3 +195,9 @@ def test_smtp_down_keeps_the_lead_and_the_mail_arrives_after_a_retry(
         retry_due()
         assert {m.status for m in OutboxMessage.select()} == {"sent"}
     assert len(smtp_server.messages) == 2
+
+
+def test_a_product_chosen_twice_is_stored_once(app, client, demo):
+    submit(client, products=["winlas-bibliotek", "winlas-bibliotek", "winlas-skola"])
+    [lead] = leads(app)
+    assert lead.products.splitlines() == ["winlas-bibliotek", "winlas-skola"]

@@ -30,7 +30,8 @@ def is_same_origin() -> bool:
     """The request comes from one of our own pages (Origin, else Referer, names this host)."""
     source = request.headers.get("Origin") or request.headers.get("Referer") or ""
     parts = urlsplit(source)
-    return parts.scheme in ("http", "https") and parts.netloc == request.host
+    # the scheme too: a page served over http must not choose for the https site
+    return parts.scheme == request.scheme and parts.netloc == request.host
 
 
 def _next_url() -> str:

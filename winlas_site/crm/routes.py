@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 from ..auth.decorators import role_required
 from ..auth.models import Organisation, User
 from ..db import database
+from ..forms import has_control_characters
 from ..leads.models import LEAD_TYPES, STATUSES, Lead, LeadNote
 from . import bp
 from .csvexport import to_csv
@@ -33,9 +34,13 @@ def _filters() -> dict:
         abort(400)
     if filters["status"] and filters["status"] not in STATUSES:
         abort(400)
+    # a NUL in a search: PostgreSQL refuses it in a query (a 500), SQLite would match nothing
+    if has_control_characters(filters["search"]):
+        abort(400)
     owner = args.get("ansvarig", "")
     if owner:
-        if not owner.isdigit() or len(owner) > 9:
+        # isdigit() alone lets "²" through, which int() refuses
+        if not (owner.isascii() and owner.isdigit()) or len(owner) > 9:
             abort(400)
         filters["owner"] = int(owner)
     return filters
@@ -51,7 +56,7 @@ def index():
     """Leads, newest first, filterable and paginated."""
     filters = _filters()
     page = request.args.get("sida", "1")
-    if not page.isdigit() or not 0 < int(page) < 100000:
+    if not (page.isascii() and page.isdigit()) or len(page) > 5 or not 0 < int(page) < 100000:
         abort(400)
     query = Lead.listing(**filters)
     pages = PaginatedQuery(query, PER_PAGE, page_var="sida", check_bounds=False)
@@ -112,7 +117,8 @@ def leads_csv():
     )
 
 
-@bp.route("/leads/<int:lead_id>", methods=["GET", "POST"])
+# an id beyond the integer column's range is a plain 404, not a database error
+@bp.route("/leads/<int(max=2147483647):lead_id>", methods=["GET", "POST"])
 @role_required(*STAFF_ROLES)
 def lead(lead_id: int):
     """One lead with the contact's other leads; status, owner and notes are edited here."""
@@ -141,7 +147,7 @@ def lead(lead_id: int):
             flash(_("Leadet är uppdaterat."), "success")
             return redirect(url_for(".lead", lead_id=item.id), 303)
         if "n-text" in request.form and note.validate():
-            LeadNote.create(lead=item, author=current_user.id, text=note.text.data)
+            LeadNote.add(item, current_user.id, note.text.data)
             flash(_("Anteckningen är sparad."), "success")
             return redirect(url_for(".lead", lead_id=item.id), 303)
         status = 400

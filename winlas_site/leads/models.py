@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import unicodedata
 
 import peewee
 
 from ..auth.models import Organisation, User, now
-from ..db import BaseModel
+from ..db import BaseModel, database
 
 LEAD_TYPES = ("question", "quote", "demo")
 STATUSES = ("ny", "kontaktad", "kvalificerad", "vunnen", "forlorad")
@@ -122,11 +124,47 @@ class Lead(BaseModel):
         return [line for line in self.products.splitlines() if line]
 
 
+# the same text by the same person within this long is a double submit, not a second note
+DOUBLE_SUBMIT_WINDOW = datetime.timedelta(seconds=60)
+
+
+@contextlib.contextmanager
+def write_transaction(locked: peewee.ModelSelect):
+    """A transaction in which concurrent writers take turns: SQLite takes its write lock at
+    BEGIN (IMMEDIATE); PostgreSQL locks the row(s) of ``locked`` with SELECT ... FOR UPDATE."""
+    if isinstance(database.obj, peewee.SqliteDatabase):
+        with database.obj.atomic("IMMEDIATE"):
+            yield
+    else:
+        with database.atomic():
+            list(locked.for_update())
+            yield
+
+
 class LeadNote(BaseModel):
     lead = peewee.ForeignKeyField(Lead, backref="notes", on_delete="CASCADE")
     author = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
     text = peewee.TextField()
     created_at = peewee.DateTimeField(default=now)
+
+    @classmethod
+    def add(cls, lead: Lead, author_id: int | None, text: str) -> tuple[LeadNote, bool]:
+        """Add a note; the same text by the same author just before is a double submit and
+        returns that note instead. Returns (note, created)."""
+        with write_transaction(Lead.select().where(Lead.id == lead.id)):
+            recent = (
+                cls.select()
+                .where(
+                    (cls.lead == lead)
+                    & (cls.author == author_id)
+                    & (cls.text == text)
+                    & (cls.created_at >= now() - DOUBLE_SUBMIT_WINDOW)
+                )
+                .first()
+            )
+            if recent is not None:
+                return recent, False
+            return cls.create(lead=lead, author=author_id, text=text), True
 
 
 def submit_inquiry(

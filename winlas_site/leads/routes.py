@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import uuid
 
 from flask import abort, current_app, redirect, render_template, request, url_for
@@ -46,14 +47,14 @@ def _inquiry(kind: str):
             return render_template("leads/refused.html"), 400
         lead, created = submit_inquiry(
             kind,
-            form.submission.data[:64] or uuid.uuid4().hex,
+            _submission_key(form.submission.data),
             contact_fields={
                 "email": form.email.data,
                 "first_name": form.first_name.data.strip(),
                 "last_name": form.last_name.data.strip(),
                 "organisation_name": form.organisation.data.strip(),
                 "work_phone": (form.work_phone.data or "").strip(),
-                "products_of_interest": "\n".join(form.products.data),
+                "products_of_interest": "\n".join(dict.fromkeys(form.products.data)),
             },
             lead_fields=_lead_fields(kind, form),
         )
@@ -64,10 +65,17 @@ def _inquiry(kind: str):
     return render_template(TEMPLATES[kind], form=form, kind=kind), status
 
 
+def _submission_key(value: str | None) -> str:
+    """The form's one-time id when it looks like one we issued (32 hex digits), else a fresh
+    one: a forged value (a NUL, which PostgreSQL refuses, or any text) is never stored."""
+    value = value or ""
+    return value if re.fullmatch(r"[0-9a-f]{32}", value) else uuid.uuid4().hex
+
+
 def _lead_fields(kind: str, form) -> dict:
     fields = {
         "message": form.message.data or "",
-        "products": "\n".join(form.products.data),
+        "products": "\n".join(dict.fromkeys(form.products.data)),
         "marketing_consent": bool(form.marketing_consent.data),
         # P18: marketing email only with consent; the answer itself rests on our legitimate
         # interest in replying to the person who asked

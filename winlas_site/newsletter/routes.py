@@ -25,11 +25,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.decorators import role_required
-from ..auth.models import now
+from ..auth.models import User, now
 from ..db import database
 from ..extensions import csrf, limiter
 from ..i18n import current_language
-from ..leads.models import Contact, normalise_address
+from ..leads.models import DOUBLE_SUBMIT_WINDOW, Contact, normalise_address, write_transaction
 from ..security import is_safe_redirect
 from ..spam import log_spam, started_token
 from . import bp, mailing, tokens, tracking
@@ -101,6 +101,12 @@ def form_helpers() -> dict:
     }
 
 
+def _is_row_id(value) -> bool:
+    """An id a row of ours can have: an int (not a bool) within the integer column's range,
+    so a token naming 10**30 is an unknown link, not a database overflow."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def _bad_link(kind: str):
     """The page for an expired, tampered or unknown link (400)."""
     return render_template("newsletter/invalid_link.html", kind=kind), 400, PRIVATE
@@ -112,7 +118,7 @@ def _subscription_from(kind: str, token: str):
     if found is None:
         return None, None
     (subscription_id, digest), issued = found
-    if not isinstance(subscription_id, int):
+    if not _is_row_id(subscription_id):
         return None, None
     subscription = Subscription.get_or_none(Subscription.id == subscription_id)
     if subscription is None or subscription.digest != digest:
@@ -272,7 +278,7 @@ def preferences(token: str):
     preference = None
     if found is not None:
         (preference_id, digest), _issued = found
-        if isinstance(preference_id, int):
+        if _is_row_id(preference_id):
             preference = Preference.get_or_none(Preference.id == preference_id)
         if preference is not None and preference.digest != digest:
             preference = None
@@ -333,7 +339,7 @@ def link_sent():
 def _tracked(kind: str, token: str):
     """The ids in a valid tracking token, the subscription (if it still matches) and its age."""
     found = tokens.read(kind, token, 3)
-    if found is None or not all(isinstance(value, int) for value in found[0][:2]):
+    if found is None or not all(_is_row_id(value) for value in found[0][:2]):
         abort(404)
     (target_id, subscription_id, digest), issued = found
     subscription = Subscription.get_or_none(Subscription.id == subscription_id)
@@ -407,12 +413,34 @@ def issues():
 
 
 def _save_issue(form: IssueForm, issue: NewsletterIssue | None) -> NewsletterIssue:
+    if issue is None:
+        return _new_issue(form)
     with database.atomic():
-        if issue is None:
-            issue = NewsletterIssue(created_by=current_user.id)
         issue.subject = form.subject.data.strip()
         issue.body = form.body.data.strip()
         issue.save()
+        issue.replace_links(form.link_list())
+    return issue
+
+
+def _new_issue(form: IssueForm) -> NewsletterIssue:
+    """A new draft; the same subject and text from the same person just before is a double
+    submit and gives that draft back instead of a second one."""
+    subject, body = form.subject.data.strip(), form.body.data.strip()
+    with write_transaction(User.select().where(User.id == current_user.id)):
+        issue = (
+            NewsletterIssue.select()
+            .where(
+                (NewsletterIssue.created_by == current_user.id)
+                & (NewsletterIssue.subject == subject)
+                & (NewsletterIssue.body == body)
+                & NewsletterIssue.sent_at.is_null()
+                & (NewsletterIssue.created_at >= now() - DOUBLE_SUBMIT_WINDOW)
+            )
+            .first()
+        )
+        if issue is None:
+            issue = NewsletterIssue.create(created_by=current_user.id, subject=subject, body=body)
         issue.replace_links(form.link_list())
     return issue
 
