@@ -20,6 +20,7 @@ from .models import ConsentRecord
 from .texts import texts_digest
 
 CONSENT_COOKIE = "winlas_consent"
+VISITOR_COOKIE = "winlas_vid"
 _HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -161,7 +162,9 @@ def decide(action: str, wanted: set[str], path: str, ua_family: str) -> Consent:
 def store(response: Response, consent: Consent) -> Response:
     """Set the consent cookie and delete, in the same response, what a refused category left.
 
-    The visitor-id cookie itself is issued by the collect endpoint, on the tracker's first call.
+    A yes to statistics also brings the visitor id, here rather than with the tracker's first
+    call: a page's first beacons go out together, and each would otherwise get an id of its own.
+    (The collect endpoint still issues one when it has expired.)
     """
     config = current_app.config
     secure = request.is_secure or config["SESSION_COOKIE_SECURE"]
@@ -181,6 +184,17 @@ def store(response: Response, consent: Consent) -> Response:
                     response.delete_cookie(
                         cookie.name, secure=secure, httponly=True, samesite="Lax"
                     )
+    if "statistics" in consent.categories and not _HEX_ID.match(
+        request.cookies.get(VISITOR_COOKIE, "")
+    ):
+        response.set_cookie(
+            VISITOR_COOKIE,
+            uuid.uuid4().hex,
+            max_age=declared(VISITOR_COOKIE).max_age(),
+            secure=secure,
+            httponly=True,
+            samesite="Lax",
+        )
     return response
 
 
