@@ -40,8 +40,8 @@ class Consent:
         }
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="winlas-consent")
+def _serializer(secret_key: str | bytes | None = None) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key or current_app.secret_key, salt="winlas-consent")
 
 
 def _parse(raw: str | None) -> Consent | None:
@@ -55,7 +55,7 @@ def _parse(raw: str | None) -> Consent | None:
 @lru_cache(maxsize=8192)
 def _verified(raw: str, secret_key: str) -> Consent | None:
     try:
-        data = URLSafeSerializer(secret_key, salt="winlas-consent").loads(raw)
+        data = _serializer(secret_key).loads(raw)
     except BadSignature:
         return None
     if not isinstance(data, dict):
