@@ -14,9 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import peewee
-from flask import Flask, Request
+from flask import Flask, Request, Response
 
 from . import db
 from .geo import GeoIP
@@ -134,6 +135,10 @@ class Analytics:
         return drain(self.spool, include_abandoned=True)
 
 
+def _deny() -> Response:
+    return Response("forbidden", status=403)
+
+
 def init_app(
     app: Flask,
     database: peewee.Database,
@@ -141,21 +146,44 @@ def init_app(
     current_user_id: Callable[[], int | None],
     rate_limit: Callable[[Request], bool] | None = None,
     response_headers: dict[str, str] | None = None,
+    *,
+    guard: Callable[[], Response | None] = _deny,
+    profiling_allowed: Callable[[Request], bool] | None = None,
+    site_series: Callable[[datetime.date, datetime.date], dict] | None = None,
+    people: Any = None,
 ) -> Analytics:
-    """Wire the collector into ``app``: models on ``database``, ``allows(request, category)``
-    as the consent gate, ``current_user_id()`` to link a logged-in user's visits,
-    ``rate_limit(request)`` answering False when the client is over its limit, and the headers every
-    collect response carries."""
+    """Wire the collector and the dashboard into ``app``.
+
+    - ``database``: where the models live; ``allows(request, category)``: the consent gate;
+      ``current_user_id()``: links a logged-in user's visits;
+    - ``rate_limit(request)`` answers False when the client is over its limit;
+      ``response_headers``: what every collect response carries;
+    - ``guard()``: None for someone who may read the dashboard and profiles, else the response
+      to give instead (login page, 403); the default shuts everyone out;
+    - ``profiling_allowed(request)``: marketing consent and no objection (P17, P19); without it
+      no visit is profiled;
+    - ``site_series(first_day, last_day)``: the site's own daily counts (leads, sign-ups,
+      consent decisions) as ``{name: {date: count}}`` for the conversion reports;
+    - ``people``: who is behind a user id (name, organisation) for the profile views.
+    """
     from . import cli, collector
+    from .dashboard import bp as dashboard_bp
+    from .profile_views import bp as profiles_bp
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     db.database.initialize(database)
     state = Analytics(app, allows, current_user_id)
     state.rate_limit = rate_limit
+    state.guard = guard
+    state.profiling_allowed = profiling_allowed or (lambda request: False)
+    state.site_series = site_series or (lambda first, last: {})
+    state.people = people
     app.extensions["analytics"] = state
     state.blueprint = collector.blueprint()
     app.register_blueprint(state.blueprint)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(profiles_bp)
     app.wsgi_app = collector.FastPath(app.wsgi_app, app, response_headers or {})
     app.cli.add_command(cli.group)
     return state

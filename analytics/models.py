@@ -118,4 +118,7 @@ class DroppedCount(BaseModel):
         )
 
 
-MODELS = [Visit, Event, DroppedCount]
+from .profile_models import PROFILE_MODELS  # noqa: E402
+from .rollup_models import ROLLUP_MODELS  # noqa: E402
+
+MODELS = [Visit, Event, DroppedCount, *ROLLUP_MODELS, *PROFILE_MODELS]

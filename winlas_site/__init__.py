@@ -94,12 +94,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_analytics(app: Flask) -> None:
     """Hand the analytics package the database, the consent gate, the user and a rate limit."""
+    from flask import abort
     from flask_login import current_user
     from limits import parse
     from limits.strategies import FixedWindowRateLimiter
 
     import analytics
 
+    from . import dashboard_data, profiling
     from .cookies import declared
 
     app.config.setdefault("ANALYTICS_VISITOR_COOKIE", "winlas_vid")
@@ -116,12 +118,24 @@ def register_analytics(app: Flask) -> None:
     def current_user_id() -> int | None:
         return current_user.id if current_user.is_authenticated else None
 
+    def dashboard_guard():
+        # the dashboard and interest profiles: marketers and admins only (P17)
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.has_role("marketer"):
+            abort(403)
+        return None
+
     analytics.init_app(
         app,
         app.extensions["database"],
         allows=consent.allows,
         current_user_id=current_user_id,
         rate_limit=within_rate_limit,
+        guard=dashboard_guard,
+        profiling_allowed=profiling.allows_profiling,
+        site_series=dashboard_data.site_series,
+        people=profiling.people,
         # a JSON beacon answer: what matters for it, not the HTML pages' full set
         response_headers={
             "X-Content-Type-Options": "nosniff",
@@ -134,12 +148,14 @@ def register_analytics(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature folder."""
+    from .account import bp as account_bp
     from .auth import bp as auth_bp
     from .cli import bp as cli_bp
     from .consent import bp as consent_bp
     from .courses import bp as courses_bp
     from .crm import bp as crm_bp
     from .customer import bp as customer_bp
+    from .dsar import bp as dsar_bp
     from .leads import bp as leads_bp
     from .news import bp as news_bp
     from .newsletter import bp as newsletter_bp
@@ -159,6 +175,8 @@ def register_blueprints(app: Flask) -> None:
         newsletter_bp,
         auth_bp,
         customer_bp,
+        account_bp,
+        dsar_bp,
         cli_bp,
     ):
         app.register_blueprint(blueprint)

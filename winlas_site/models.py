@@ -1,5 +1,6 @@
 """Every model of winlas_site, in one list: the migration check and the test setup read it."""
 
+from .account.models import ACCOUNT_MODELS
 from .auth.models import Organisation, User, UserSession
 from .consent.models import ConsentRecord
 from .courses.models import Course, CourseSession, Registration, RegistrationSeminar, SeminarSlot
@@ -34,4 +35,5 @@ MODELS = [
     NewsletterIssue,
     NewsletterLink,
     MailEvent,
+    *ACCOUNT_MODELS,
 ]

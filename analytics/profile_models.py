@@ -1,0 +1,3 @@
+"""Interest-profile tables (filled by analytics.profiles)."""
+
+PROFILE_MODELS: list = []

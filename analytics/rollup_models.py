@@ -1,0 +1,3 @@
+"""Rollup tables: pre-aggregated reports (filled by analytics.rollups)."""
+
+ROLLUP_MODELS: list = []

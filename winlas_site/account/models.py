@@ -1,0 +1,3 @@
+"""Models of the account and data-protection features."""
+
+ACCOUNT_MODELS: list = []

@@ -1,0 +1,1 @@
+"""DSAR views (placeholder)."""
