@@ -43,6 +43,7 @@ from .signup import (
     InvalidLink,
     cancel_token,
     registration_from_token,
+    remind,
     send_email,
 )
 
@@ -121,17 +122,13 @@ def signup(slug: str, session_id: int):
         try:
             registration = _sign_up(course_session, form)
         except AlreadyRegistered as taken:
-            if form.submission_id() and taken.registration.submission == form.submission_id():
-                # the same form sent twice (a double click): one sign-up, the same answer
-                session[THANKS_KEY] = taken.registration.id
-                return redirect(url_for(".thanks", slug=course.slug), 303)
-            form.email.errors.append(
-                _(
-                    "Den här e-postadressen är redan anmäld till tillfället. "
-                    "Bekräftelsen finns i din e-post."
-                )
-            )
-            status = 409
+            # The same answer as a new sign-up, so the form cannot tell anyone whether an
+            # address is signed up; the mailbox's owner gets a reminder with the cancel link.
+            # A double click (the same submission) sends nothing more.
+            if not (form.submission_id() and taken.registration.submission == form.submission_id()):
+                remind(taken.registration)
+            session[THANKS_KEY] = taken.registration.id
+            return redirect(url_for(".thanks", slug=course.slug), 303)
         except SeminarFull as full:
             for name in form.seminar_fields:
                 if form[name].data == str(full.slot.id):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from flask import current_app, url_for
@@ -70,10 +71,25 @@ def registration_from_token(token: str) -> Registration:
 
 
 # the emails a sign-up gets: template name under templates/mail/courses/
-EMAILS = ("confirmation", "waitlisted", "promoted", "cancelled")
+EMAILS = ("confirmation", "waitlisted", "promoted", "cancelled", "reminder")
 
 
-def send_email(registration: Registration, name: str) -> None:
+REMINDER_INTERVAL = datetime.timedelta(hours=24)
+
+
+def remind(registration: Registration) -> None:
+    """Tell the owner of the address that someone signed it up again, at most once a day:
+    the form answers repeated attempts the same way, so only this mail could flood a mailbox."""
+    from ..mail.models import OutboxMessage
+
+    since = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - REMINDER_INTERVAL
+    related = f"registration-reminder:{registration.id}"
+    if OutboxMessage.for_related(related).where(OutboxMessage.created_at >= since).exists():
+        return
+    send_email(registration, "reminder", related=related)
+
+
+def send_email(registration: Registration, name: str, related: str = "") -> None:
     """Queue one administrative email about ``registration`` (P21: opt-outs never stop it).
 
     The sign-up is already committed: a mail problem is logged and never undoes it.
@@ -101,7 +117,7 @@ def send_email(registration: Registration, name: str) -> None:
             context,
             kind="administrative",
             language=registration.language,
-            related=f"registration:{registration.id}",
+            related=related or f"registration:{registration.id}",
         )
     except Exception:
         log.exception("email %s for registration %s not queued", name, registration.id)
