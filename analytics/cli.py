@@ -19,7 +19,8 @@ from .store import purge
 from .useragent import classify
 
 group = AppGroup(
-    "analytics", help="First-party analytics: stats, classify, generate, purge, replay."
+    "analytics",
+    help="First-party analytics: stats, classify, generate, purge, replay, rollup.",
 )
 
 
@@ -84,6 +85,31 @@ def purge_command(as_of: datetime.datetime | None) -> None:
     today = as_of or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     events, visits = purge(today - datetime.timedelta(days=days))
     click.echo(f"removed {events} event(s) and {visits} visit(s) older than {days} days")
+
+
+@group.command("rollup")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d %H:%M", "%Y-%m-%d"]),
+    default=None,
+    help="Pretend it is now this UTC time.",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Recompute every day that still has raw events, not only the changed ones.",
+)
+def rollup_command(as_of: datetime.datetime | None, rebuild: bool) -> None:
+    """Roll up the dashboard's reports: finished UTC days and today's finished hours."""
+    from . import rollups
+
+    if rebuild:
+        rollups.reset()
+    days = rollups.run(as_of)
+    until = rollups.rolled_until()
+    click.echo(
+        f"rolled up {days} day(s); rollups hold the visits started before {until:%Y-%m-%d %H:%M}"
+    )
 
 
 PAGES = [

@@ -195,6 +195,8 @@ def collect(req, user_id: int | None):
         "ua": [client.browser, client.browser_version, client.os, client.os_version, client.device],
         "events": [_enrich(event, host) for event in events],
     }
+    if state.profiling_allowed(req):
+        line["p"] = 1  # the visit may feed an interest profile (marketing consent, P17)
     state.spool.append(json.dumps(line, separators=(",", ":")))
     state.after_append()
     response = answer(202, {"accepted": len(events)})

@@ -38,6 +38,8 @@ class Visit(BaseModel):
     language = peewee.CharField(max_length=100, default="")
     timezone = peewee.CharField(max_length=64, default="")
     platform = peewee.CharField(max_length=50, default="")
+    # marketing consent and no objection when the visit was made: may feed a profile (P17)
+    profiling = peewee.BooleanField(default=False)
 
     PERSONAL_DATA = {
         "visitor_id": ("pseudonymous identifier", "statistics; profiling with marketing consent"),
@@ -53,6 +55,7 @@ class Visit(BaseModel):
         "language": ("device", "statistics"),
         "timezone": ("device", "statistics"),
         "platform": ("device", "statistics"),
+        "profiling": ("consent", "whether the visit may feed an interest profile (P17)"),
     }
 
     @classmethod

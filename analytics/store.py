@@ -46,6 +46,7 @@ class OpenVisit:
     user_id: int | None
     utm_campaign: str
     referrer_host: str
+    profiling: bool
 
 
 VISIT_COLUMNS = (
@@ -75,6 +76,7 @@ VISIT_COLUMNS = (
     "language",
     "timezone",
     "platform",
+    "profiling",
 )
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
@@ -100,10 +102,20 @@ def _new_visit(line: dict, event: dict, when: datetime.datetime) -> OpenVisit:
         event.get("lang", ""),
         event.get("tz", ""),
         event.get("platform", ""),
+        # marketing consent and no objection when the request was made (the collector's "p")
+        bool(line.get("p")),
     )
     # a prepared INSERT … RETURNING: peewee's model save costs several times the database's work
     visit_id = database.execute_sql(_visit_insert_sql(), values).fetchone()[0]
-    return OpenVisit(visit_id, when, event["path"], line["u"], utm.get("utm_campaign", ""), host)
+    return OpenVisit(
+        visit_id,
+        when,
+        event["path"],
+        line["u"],
+        utm.get("utm_campaign", ""),
+        host,
+        bool(line.get("p")),
+    )
 
 
 def _open_visit(visit: Visit) -> OpenVisit:
@@ -114,6 +126,7 @@ def _open_visit(visit: Visit) -> OpenVisit:
         visit.user_id,
         visit.utm_campaign,
         visit.referrer_host,
+        bool(visit.profiling),
     )
 
 
@@ -149,6 +162,10 @@ def write_lines(lines: list[dict]) -> int:
                             visit.exit_path = event["path"]
                     if visit.user_id is None and line["u"] is not None:
                         visit.user_id = line["u"]
+                    if visit.profiling and not line.get("p"):
+                        # consent withdrawn or an objection mid-visit: the whole visit stops
+                        # counting; a new yes only counts from the next visit
+                        visit.profiling = False
                     touched[visit.id] = visit
                 rows.append(
                     (
@@ -170,7 +187,7 @@ def write_lines(lines: list[dict]) -> int:
             database.cursor().executemany(
                 _visit_update_sql(),
                 [
-                    (_db_time(v.last_seen_at), v.exit_path, v.user_id, v.id)
+                    (_db_time(v.last_seen_at), v.exit_path, v.user_id, v.profiling, v.id)
                     for v in touched.values()
                 ],
             )
@@ -222,7 +239,7 @@ def _visit_update_sql() -> str:
     param = database.obj.param
     return (
         f'UPDATE "{Visit._meta.table_name}" SET last_seen_at = {param}, '  # noqa: S608
-        f"exit_path = {param}, user_id = {param} WHERE id = {param}"
+        f"exit_path = {param}, user_id = {param}, profiling = {param} WHERE id = {param}"
     )
 
 

@@ -64,9 +64,18 @@ def reset_postgres_schema(schema: str) -> peewee.Database:
     return postgres_database(schema)
 
 
+def drop_postgres_schema(schema: str) -> None:
+    """Remove a test schema (names carry the process id, so nothing else reuses them)."""
+    admin = db.make_database(POSTGRES_URL, pool=False)
+    with admin.connection_context():
+        admin.execute_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 @pytest.fixture(scope="session")
 def worker_id(request) -> str:
-    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+    # with the process id: two pytest runs at once must not share a PostgreSQL schema
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    return f"{worker}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +96,7 @@ def postgres_session_db(worker_id):
     db.migrate(database)
     yield database
     database.close_all()
+    drop_postgres_schema(schema)
 
 
 @pytest.fixture(params=backends())

@@ -58,6 +58,17 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WINLAS_MAIL_MAX_ATTEMPTS": (10, int),
     "WINLAS_MAIL_RETENTION_DAYS": (90, int),
     "WINLAS_NEWSLETTER_UNSUBSCRIBE_MAILTO": ("dataskydd@winlas.se", str),
+    "WINLAS_LOCKOUT_ATTEMPTS": (10, int),
+    "WINLAS_LOCKOUT_MINUTES": (15, int),
+    "WINLAS_CONFIRM_HOURS": (72, int),
+    "WINLAS_PASSWORD_RESET_MINUTES": (60, int),
+    "WINLAS_REGISTER_LIMIT": ("10 per hour", str),
+    "WINLAS_PASSWORD_RESET_LIMIT": ("5 per hour", str),
+    "WINLAS_ACCOUNT_REQUEST_EMAIL": ("", str),
+    "WINLAS_INACTIVE_DAYS": (730, int),
+    "WINLAS_INACTIVITY_REMINDER_DAYS": (30, int),
+    "WINLAS_LEAD_RETENTION_DAYS": (730, int),
+    "WINLAS_REGISTRATION_RETENTION_DAYS": (730, int),
 }
 
 
@@ -127,6 +138,10 @@ def finalise(config: dict[str, Any]) -> None:
         raise ValueError("WINLAS_CONSENT_MONTHS must be between 1 and 13")
     if config["WINLAS_CONSENT_RECORD_MONTHS"] < config["WINLAS_CONSENT_MONTHS"]:
         raise ValueError("WINLAS_CONSENT_RECORD_MONTHS must be at least WINLAS_CONSENT_MONTHS")
+    if not 1 <= config["WINLAS_INACTIVITY_REMINDER_DAYS"] < config["WINLAS_INACTIVE_DAYS"]:
+        raise ValueError(
+            "WINLAS_INACTIVITY_REMINDER_DAYS must be at least 1 and below WINLAS_INACTIVE_DAYS"
+        )
 
 
 def secret_key(instance_path: Path) -> str:

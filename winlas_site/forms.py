@@ -46,20 +46,14 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PersonFields:
-    """The person fields the privacy policy lists (P4), the same in every form that asks them."""
+class ContactFields:
+    """Name, email and work phone (P4), the same wherever a person gives or edits them."""
 
     first_name = StringField(
         _l("Förnamn"), validators=[DataRequired(), Length(max=100)], filters=[strip]
     )
     last_name = StringField(
         _l("Efternamn"), validators=[DataRequired(), Length(max=100)], filters=[strip]
-    )
-    organisation = StringField(
-        _l("Organisation"),
-        description=_l("Kommun, myndighet, skola eller företag"),
-        validators=[DataRequired(), Length(max=200)],
-        filters=[strip],
     )
     email = EmailField(
         _l("E-postadress"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
@@ -71,5 +65,17 @@ class PersonFields:
             Length(max=40),
             Regexp(r"^[0-9 +()\-]*$", message=_l("Ange bara siffror, mellanslag och + ( ) -.")),
         ],
+        filters=[strip],
+    )
+
+
+class PersonFields(ContactFields):
+    """The person fields the privacy policy lists (P4) for a form from outside: with the
+    organisation, which an account takes from its customer link instead."""
+
+    organisation = StringField(
+        _l("Organisation"),
+        description=_l("Kommun, myndighet, skola eller företag"),
+        validators=[DataRequired(), Length(max=200)],
         filters=[strip],
     )

@@ -1,8 +1,104 @@
-"""Dashboard views (placeholder until the dashboard lands)."""
+"""Dashboard views: /dashboard/ (the overview), /dashboard/table/<name> (one whole table) and
+/dashboard/export/<name>.csv. The period and filters live in the query string, so a view can be
+shared; a bad value is a 400, an unknown table a 404."""
 
-from . import bp
+from __future__ import annotations
+
+from flask import Response, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
+
+from .. import reports
+from ..csvexport import to_csv
+from ..enrich import SOURCES
+from . import bp, charts
+from .data import (
+    CONVERSIONS,
+    EXPORT_ROWS,
+    FIGURES,
+    PAGE_ROWS,
+    PERIODS,
+    TABLES,
+    Selection,
+    build_table,
+    overview,
+    utc_now,
+)
+
+DEVICES = ("desktop", "mobile", "tablet")
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    """Nothing of the dashboard is kept by a browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _selection() -> Selection:
+    try:
+        return Selection.from_args(request.args, utc_now().date())
+    except ValueError:
+        abort(400)
+
+
+def country_name(code: str) -> str:
+    """A country code as the reader's language names it (the code when unknown)."""
+    locale = get_locale()
+    return (locale.territories.get(code.upper()) if locale else None) or code
+
+
+def _context(selection: Selection) -> dict:
+    def here(clear_filters: bool = False, **changes: str) -> str:
+        # this page with the selection changed: a row's filter link, a filter's removal
+        params = selection.period_query() if clear_filters else selection.query(**changes)
+        return url_for(request.endpoint, **(request.view_args or {}), **params)
+
+    return {
+        "here": here,
+        "country_name": country_name,
+        "selection": selection,
+        "periods": PERIODS,
+        "filter_names": reports.FILTERS,
+        "filter_choices": {"device": DEVICES, "source": SOURCES},
+        "filter_lengths": reports.MAX_FILTER_LENGTH,
+        "figures": FIGURES,
+        "conversion_names": CONVERSIONS,
+        "charts": charts,
+    }
 
 
 @bp.get("/")
 def index():
-    return "dashboard"
+    """Key figures against the previous period, charts, and the top rows of every table."""
+    selection = _selection()
+    state = current_app.extensions["analytics"]
+    page = overview(selection, state.site_series, utc_now())
+    return render_template("dashboard/index.html", page=page, **_context(selection))
+
+
+@bp.get("/table/<name>")
+def table(name: str):
+    """One table of the dashboard with all its rows (up to PAGE_ROWS)."""
+    if name not in TABLES:
+        abort(404)
+    selection = _selection()
+    state = current_app.extensions["analytics"]
+    found = build_table(name, selection, PAGE_ROWS, state.site_series)
+    return render_template("dashboard/table.html", table=found, **_context(selection))
+
+
+@bp.get("/export/<name>.csv")
+def export(name: str):
+    """One table as CSV: the same period and filters, up to EXPORT_ROWS rows."""
+    if name not in TABLES:
+        abort(404)
+    selection = _selection()
+    state = current_app.extensions["analytics"]
+    found = build_table(name, selection, EXPORT_ROWS, state.site_series)
+    period = selection.period
+    filename = f"{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    return Response(
+        to_csv([key for key, _kind in found.columns], found.csv_rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )

@@ -4,7 +4,12 @@ import pytest
 from playhouse.schema_diff import diff_models
 
 from analytics.models import MODELS as ANALYTICS_MODELS
-from tests.conftest import backends, postgres_schema, reset_postgres_schema
+from tests.conftest import (
+    backends,
+    drop_postgres_schema,
+    postgres_schema,
+    reset_postgres_schema,
+)
 from winlas_site import db
 from winlas_site.models import MODELS
 
@@ -14,9 +19,12 @@ def empty_database(request, tmp_path, worker_id):
     if request.param == "sqlite":
         database = db.make_database(f"sqlite:///{tmp_path / 'empty.db'}")
     else:
-        database = reset_postgres_schema(postgres_schema(worker_id) + "_migrations")
+        schema = postgres_schema(worker_id) + "_migrations"
+        database = reset_postgres_schema(schema)
     yield database
     database.close_all()
+    if request.param != "sqlite":
+        drop_postgres_schema(schema)
 
 
 def test_migrations_build_the_schema_of_the_models_on_an_empty_database(empty_database):

@@ -1,1 +1,286 @@
-"""Account views (placeholder)."""
+"""Views of "Mitt konto": /konto/ (see and edit), /konto/export, /konto/radera, and the
+one-click "keep my account" link of the inactivity reminder."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+
+from .. import consent
+from ..auth.models import User, normalise_email
+from ..courses.models import Registration
+from ..db import database
+from ..i18n import current_language
+from ..leads.models import Contact, Lead, normalise_address
+from ..newsletter.forms import PreferencesForm
+from ..newsletter.models import (
+    NEWSLETTER_CONSENT_VERSION,
+    TRACKING_CONSENT_VERSION,
+    Preference,
+    Subscription,
+)
+from . import bp
+from . import data as person
+from .forms import ButtonForm, EraseForm, ProfileForm
+from .models import AuditEntry
+
+log = logging.getLogger("winlas.account")
+
+# nothing of an account page may be kept by a browser cache or a proxy
+PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+def _consent_id() -> str | None:
+    return consent.core.read(request)[1]
+
+
+def _browser() -> dict:
+    """What ties this browser (not the person) to stored rows: consent id and visitor id."""
+    from flask import current_app
+
+    visitor = request.cookies.get(current_app.config.get("ANALYTICS_VISITOR_COOKIE", "winlas_vid"))
+    return {"consent_id": _consent_id(), "visitor_ids": (visitor[:32],) if visitor else ()}
+
+
+def _profile_form(formdata=None) -> ProfileForm:
+    form = ProfileForm(formdata=formdata)
+    if formdata is None:
+        user = current_user
+        form.first_name.data = user.first_name
+        form.last_name.data = user.last_name
+        form.email.data = user.email
+        form.work_phone.data = user.work_phone
+    return form
+
+
+def _preferences_form(formdata=None) -> PreferencesForm:
+    form = PreferencesForm(formdata=formdata)
+    if formdata is None:
+        address = normalise_address(current_user.email)
+        subscription = Subscription.by_email(address)
+        preference = Preference.get_or_none(Preference.email == address)
+        form.newsletter.data = bool(subscription and subscription.status == "confirmed")
+        form.object_to_profiling.data = bool(preference and preference.profiling_objection)
+        form.email_tracking.data = bool(preference and preference.email_tracking_consent)
+    return form
+
+
+def _page(profile_form=None, preferences_form=None, status=200):
+    """The account page: the forms, and everything else stored about the person."""
+    from analytics import subjects
+
+    from ..consent.models import ConsentRecord
+
+    user = current_user
+    contact = Contact.get_or_none(Contact.email == normalise_address(user.email))
+    leads = (
+        list(Lead.select().where(Lead.contact == contact).order_by(Lead.created_at.desc()))
+        if contact
+        else []
+    )
+    consent_id = _consent_id()
+    records = list(ConsentRecord.history(consent_id)) if consent_id else []
+    return (
+        render_template(
+            "account/index.html",
+            profile_form=profile_form or _profile_form(),
+            preferences_form=preferences_form or _preferences_form(),
+            registrations=list(Registration.for_user(user)),
+            leads=leads,
+            consent_records=records,
+            interests=subjects.profile_for_user(user.id),
+            organisation=user.organisation,
+            consent_version=NEWSLETTER_CONSENT_VERSION,
+            tracking_version=TRACKING_CONSENT_VERSION,
+        ),
+        status,
+        PRIVATE,
+    )
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Everything about me, and forms to change it (P13, P19)."""
+    return _page()
+
+
+def _move_address(old: str, new: str) -> None:
+    """The person's newsletter choices and CRM contact follow their new address, unless the
+    new address already has its own (then the old ones stay where they are)."""
+    old, new = normalise_address(old), normalise_address(new)
+    for model in (Preference, Subscription, Contact):
+        if model.get_or_none(model.email == new) is None:
+            model.update(email=new).where(model.email == old).execute()
+
+
+@bp.route("/uppgifter", methods=["POST"])
+@login_required
+def update_profile():
+    """Save the personal fields; a new email address needs the current password."""
+    form = _profile_form(request.form)
+    if not form.validate_on_submit():
+        return _page(profile_form=form, status=400)
+    user = User.get_by_id(current_user.id)
+    new_email = normalise_email(form.email.data)
+    if new_email != user.email:
+        if not form.password.data or not user.check_password(form.password.data):
+            form.password.errors.append(
+                _("Ange ditt nuvarande lösenord för att byta e-postadress.")
+            )
+            return _page(profile_form=form, status=400)
+        if User.select().where((User.email == new_email) & (User.id != user.id)).exists():
+            # the same words whatever the reason: the form tells nothing about other accounts
+            form.email.errors.append(_("Den e-postadressen kan inte användas för ditt konto."))
+            return _page(profile_form=form, status=400)
+    with database.atomic():
+        if new_email != user.email:
+            _move_address(user.email, new_email)
+        User.update(
+            first_name=form.first_name.data,
+            last_name=form.last_name.data,
+            email=new_email,
+            work_phone=form.work_phone.data or "",
+        ).where(User.id == user.id).execute()
+        contact = Contact.get_or_none(Contact.email == normalise_address(new_email))
+        if contact is not None:
+            # the CRM contact is the same person: keep the two in step (P13)
+            Contact.update(
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                work_phone=form.work_phone.data or "",
+            ).where(Contact.id == contact.id).execute()
+    log.info("profile updated user=%s", user.id)
+    flash(_("Dina uppgifter är sparade."), "success")
+    return redirect(url_for(".index"), 303)
+
+
+@bp.route("/installningar", methods=["POST"])
+@login_required
+def update_preferences():
+    """Newsletter, open/click measurement and the objection to profiling (P19)."""
+    from .. import profiling
+
+    form = _preferences_form(request.form)
+    if not form.validate_on_submit():
+        return _page(preferences_form=form, status=400)
+    preference = Preference.for_email(current_user.email)
+    objected_before = preference.profiling_objection
+    preference.apply(
+        newsletter=form.newsletter.data,
+        object_to_profiling=form.object_to_profiling.data,
+        email_tracking=form.email_tracking.data,
+        source=url_for(".index"),
+        language=current_language(),
+    )
+    if form.object_to_profiling.data:
+        # the objection deletes the profile at once, not at the next update
+        profiling.forget_profile(user=current_user, request=request)
+        if not objected_before:
+            AuditEntry.record(
+                "self_objection",
+                actor=current_user,
+                email=current_user.email,
+                details={"profiling": True},
+            )
+    elif objected_before:
+        profiling.resume_profiling(request)
+    flash(_("Dina val är sparade och gäller från och med nu."), "success")
+    return redirect(url_for(".index") + "#installningar", 303)
+
+
+@bp.route("/export")
+@login_required
+def export():
+    """A readable summary of the export, with the download button (P12)."""
+    found = person.person_data(current_user.email, user=current_user, **_browser())
+    return (
+        render_template("account/export.html", data=found, counts=person.summary(found)),
+        200,
+        PRIVATE,
+    )
+
+
+@bp.route("/export.json")
+@login_required
+def export_json():
+    """Everything stored about me, as one JSON file."""
+    found = person.person_data(current_user.email, user=current_user, **_browser())
+    AuditEntry.record(
+        "self_export", actor=current_user, email=current_user.email, details=person.summary(found)
+    )
+    return download(found)
+
+
+def download(found: dict) -> Response:
+    """The export as a JSON attachment."""
+    body = json.dumps(found, ensure_ascii=False, indent=2, sort_keys=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            **PRIVATE,
+            "Content-Disposition": 'attachment; filename="winlas-mina-uppgifter.json"',
+        },
+    )
+
+
+@bp.route("/radera", methods=["GET", "POST"])
+@login_required
+def erase():
+    """Delete my account and everything about me, after the password in the same form (P14)."""
+    form = EraseForm()
+    if request.method == "GET":
+        return render_template("account/erase.html", form=form), 200, PRIVATE
+    if not form.validate_on_submit():
+        return render_template("account/erase.html", form=form), 400, PRIVATE
+    user = User.get_by_id(current_user.id)
+    if not user.check_password(form.password.data):
+        log.warning("erasure refused: wrong password user=%s", user.id)
+        form.password.errors.append(_("Fel lösenord."))
+        return render_template("account/erase.html", form=form), 400, PRIVATE
+    address, language = user.email, current_language()
+    counts = person.erase_person(address, user=user)
+    AuditEntry.record("self_erase", email=address, details=counts)
+    log.info("account erased by its owner (former user %s)", user.id)
+    person.send_confirmation(address, language, "request")
+    logout_user()
+    session.clear()
+    return redirect(url_for(".erased"), 303)
+
+
+@bp.route("/raderat")
+def erased():
+    """The account is gone."""
+    return render_template("account/erased.html"), 200, PRIVATE
+
+
+@bp.route("/behall/<token>", methods=["GET", "POST"])
+def keep(token: str):
+    """The reminder's "keep my account" link: GET shows one button (mail scanners follow
+    links), POST counts as activity and moves the deletion two years ahead."""
+    from ..retention import keep_account, user_from_keep_token
+
+    user = user_from_keep_token(token)
+    if user is None:
+        return render_template("account/keep_invalid.html"), 400, PRIVATE
+    form = ButtonForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        keep_account(user)
+        return render_template("account/kept.html"), 200, PRIVATE
+    return render_template("account/keep.html", form=form), 200, PRIVATE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+import unicodedata
 
 import peewee
 from argon2 import PasswordHasher
@@ -28,8 +29,12 @@ def password_hasher() -> PasswordHasher:
 
 
 def normalise_email(email: str) -> str:
-    """Lower-case and trim an address so one mailbox has one account."""
-    return email.strip().lower()
+    """Trim, NFKC-fold and lower-case an address so one mailbox has one account.
+
+    NFKC folds fullwidth letters to ASCII but keeps a Cyrillic look-alike a different address,
+    the same rule as ``leads.models.normalise_address``.
+    """
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def now() -> datetime.datetime:
@@ -42,6 +47,11 @@ class Organisation(BaseModel):
     kind = peewee.CharField(max_length=20, default="municipality")
     customer_number = peewee.CharField(max_length=20, unique=True, null=True)
     created_at = peewee.DateTimeField(default=now)
+
+    @classmethod
+    def customers(cls) -> peewee.ModelSelect:
+        """Organisations with a customer number (the only ones whose contacts get accounts)."""
+        return cls.select().where(cls.customer_number.is_null(False)).order_by(cls.name, cls.id)
 
 
 class User(UserMixin, BaseModel):
@@ -56,6 +66,14 @@ class User(UserMixin, BaseModel):
     organisation = peewee.ForeignKeyField(Organisation, backref="users", null=True)
     active = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=now)
+    # None until the owner of the address follows the confirmation link (P3): no login before.
+    email_confirmed_at = peewee.DateTimeField(null=True)
+    # the organisation as typed in a registration request staff have not yet approved; cleared
+    # (and ``organisation`` set) on approval. Non-empty = a pending request.
+    requested_organisation = peewee.CharField(max_length=200, default="")
+    # written at login and at most once a UTC day on authenticated requests (the two-year
+    # retention rule reads it); None = no activity recorded since the column exists.
+    last_active_at = peewee.DateTimeField(null=True, index=True)
 
     PERSONAL_DATA = {
         "email": ("contact", "account management, authentication"),
@@ -64,6 +82,9 @@ class User(UserMixin, BaseModel):
         "work_phone": ("contact", "support"),
         "password_hash": ("credential", "authentication"),
         "organisation": ("affiliation", "account management, customer relationship"),
+        "requested_organisation": ("affiliation", "checking a registration request (P3)"),
+        "email_confirmed_at": ("account", "proof the address belongs to the account holder"),
+        "last_active_at": ("usage", "deleting accounts after two years without activity"),
     }
 
     # set when the user is loaded through a login session: flask-login stores this token,
@@ -80,6 +101,92 @@ class User(UserMixin, BaseModel):
 
     def get_id(self) -> str | None:
         return self.session_token
+
+    @property
+    def is_confirmed(self) -> bool:
+        """True once the owner of the address has followed the confirmation link."""
+        return self.email_confirmed_at is not None
+
+    @property
+    def is_pending_approval(self) -> bool:
+        """True for a registration request staff have neither approved nor refused."""
+        return bool(self.requested_organisation) and self.organisation_id is None
+
+    def login_refusal(self) -> str | None:
+        """Why a user who knows the password may not log in yet: "unconfirmed", "pending" or
+        None. Only ever shown after a correct password, so it reveals nothing to a stranger."""
+        if not self.is_confirmed:
+            return "unconfirmed"
+        if self.is_pending_approval:
+            return "pending"
+        return None
+
+    def link_stamp(self) -> str:
+        """A short digest of the address and the password hash, carried in emailed links.
+
+        A new password or address changes it, so a password-reset link works once and a link
+        for an address (or a registration) that has since been replaced works no more.
+        """
+        material = f"{self.email}\x00{self.password_hash}".encode()
+        return hashlib.sha256(material).hexdigest()[:20]
+
+    def confirm_email(self) -> bool:
+        """Mark the address confirmed; False when it already was (a link used twice)."""
+        if self.is_confirmed:
+            return False
+        moment = now()
+        updated = (
+            User.update(email_confirmed_at=moment)
+            .where(User.id == self.id, User.email_confirmed_at.is_null())
+            .execute()
+        )
+        self.email_confirmed_at = moment
+        return bool(updated)
+
+    def approve(self, organisation: Organisation) -> None:
+        """Grant a registration request: link the customer organisation, clear the request."""
+        self.organisation = organisation
+        self.requested_organisation = ""
+        self.save(only=[User.organisation, User.requested_organisation])
+
+    def record_activity(self, moment: datetime.datetime | None = None) -> bool:
+        """Note activity now, at most once per UTC day; True when a row was written.
+
+        The check runs on the loaded user first, so a user already seen today costs no query;
+        the conditional update keeps two parallel requests from writing twice.
+        """
+        moment = moment or now()
+        day_start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        if self.last_active_at is not None and self.last_active_at >= day_start:
+            return False
+        updated = (
+            User.update(last_active_at=moment)
+            .where(
+                User.id == self.id,
+                User.last_active_at.is_null() | (User.last_active_at < day_start),
+            )
+            .execute()
+        )
+        self.last_active_at = moment
+        return bool(updated)
+
+    @classmethod
+    def pending_requests(cls) -> peewee.ModelSelect:
+        """Confirmed registration requests waiting for staff, oldest first."""
+        return (
+            cls.select()
+            .where(
+                cls.requested_organisation != "",
+                cls.organisation.is_null(),
+                cls.email_confirmed_at.is_null(False),
+            )
+            .order_by(cls.created_at, cls.id)
+        )
+
+    @classmethod
+    def unconfirmed_before(cls, cutoff: datetime.datetime) -> peewee.ModelSelect:
+        """Registrations whose address was never confirmed, created before ``cutoff``."""
+        return cls.select().where(cls.email_confirmed_at.is_null(), cls.created_at < cutoff)
 
     def has_role(self, *roles: str) -> bool:
         """True when the user holds one of ``roles``; admin holds every role."""
@@ -135,16 +242,24 @@ class User(UserMixin, BaseModel):
         first_name: str = "",
         last_name: str = "",
         organisation: Organisation | None = None,
+        work_phone: str = "",
+        confirmed: bool = True,
     ) -> User:
-        """Create a user with a hashed password."""
+        """Create a user with a hashed password.
+
+        Users made by staff, the CLI or the demo loader count as confirmed; self-service
+        registration (``auth.registration``) creates unconfirmed ones.
+        """
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
         user = cls(
             email=normalise_email(email),
             first_name=first_name,
             last_name=last_name,
+            work_phone=work_phone,
             role=role,
             organisation=organisation,
+            email_confirmed_at=now() if confirmed else None,
         )
         user.password_hash = password_hasher().hash(password)
         user.save()

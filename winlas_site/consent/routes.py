@@ -6,8 +6,10 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 from user_agents import parse as parse_user_agent
 
+from .. import profiling
 from ..extensions import csrf
 from ..security import is_safe_redirect
 from . import bp, core
@@ -61,7 +63,16 @@ def decide():
     else:
         wanted = {c for c in ("statistics", "marketing") if request.form.get(c) == "on"}
         action = "custom"
+    had_marketing = core.allows(request, "marketing")
     consent = core.decide(action, wanted, urlsplit(target).path, ua_family())
+    if had_marketing and "marketing" not in consent.categories:
+        # a withdrawn marketing consent deletes the interest profile at once (P17); no opt-out
+        # is kept: without consent nothing is profiled anyway
+        profiling.forget_profile(
+            user=current_user if current_user.is_authenticated else None,
+            request=request,
+            opt_out=False,
+        )
     if request.accept_mimetypes.best == "application/json":
         response = jsonify(
             consent_id=consent.id,

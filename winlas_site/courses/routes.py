@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import conversions
 from ..auth.decorators import role_required
 from ..crm.csvexport import to_csv
 from ..extensions import limiter
@@ -136,6 +137,7 @@ def signup(slug: str, session_id: int):
         except SessionClosed:
             return render_template("courses/closed.html", course=course), 410
         else:
+            conversions.record("course")
             send_email(
                 registration,
                 "confirmation" if registration.status == "confirmed" else "waitlisted",

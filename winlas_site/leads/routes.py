@@ -10,6 +10,7 @@ import uuid
 from flask import abort, current_app, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
+from .. import conversions
 from ..extensions import limiter
 from ..i18n import current_language
 from ..products.models import Product
@@ -60,6 +61,7 @@ def _inquiry(kind: str):
         )
         if created:
             _send_emails(lead)
+            conversions.record("contact" if kind == "question" else kind)
         return redirect(url_for(".thanks", typ=kind), 303)
     status = 400 if request.method == "POST" else 200
     return render_template(TEMPLATES[kind], form=form, kind=kind), status

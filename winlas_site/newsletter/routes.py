@@ -24,6 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import conversions, profiling
 from ..auth.decorators import role_required
 from ..auth.models import User, now
 from ..db import database
@@ -161,6 +162,7 @@ def subscribe():
             return render_template("newsletter/refused.html"), 400
         source = clean_source(form.source.data, url_for(".subscribe"))
         mailing.start_subscription(form.email.data, source, current_language())
+        conversions.record("newsletter")
         # the same answer either way: the page never tells whether an address is subscribed.
         return redirect(url_for(".thanks"), 303)
     status = 400 if request.method == "POST" else 200
@@ -243,6 +245,7 @@ def _preferences_page(preference: Preference, action: str, template: str, back: 
         if form.validate_on_submit():
             if preference.id is None:
                 preference = Preference.for_email(preference.email)
+            objected_before = preference.profiling_objection
             preference.apply(
                 newsletter=form.newsletter.data,
                 object_to_profiling=form.object_to_profiling.data,
@@ -250,6 +253,11 @@ def _preferences_page(preference: Preference, action: str, template: str, back: 
                 source=url_for(".account_preferences"),
                 language=current_language(),
             )
+            if form.object_to_profiling.data:
+                # the objection deletes the interest profile at once and stops it (P19)
+                profiling.forget_profile(email=preference.email, request=request)
+            elif objected_before:
+                profiling.resume_profiling(request)
             flash(_("Dina val är sparade och gäller från och med nu."), "success")
             return redirect(back, 303)
         status = 400

@@ -1,0 +1,223 @@
+"""Data-subject rights for what analytics holds about a user: access, erasure, explanation.
+
+The account pages, the data export and the DSAR tool call these (P12, P14); they take a user
+id, never a request.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import peewee
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import gettext as _gettext
+from flask_babel import ngettext as _ngettext
+
+from . import profiles
+from .db import database
+from .models import Event, Visit
+from .profile_models import InterestProfile, InterestScore
+
+# every column of a visit but its keys: a column added to Visit is exported without a change here
+VISIT_FIELDS = tuple(
+    name for name in Visit._meta.sorted_field_names if name not in ("id", "user_id")
+)
+EVENT_FIELDS = (
+    "event_id",
+    "type",
+    "occurred_at",
+    "path",
+    "target",
+    "name",
+    "engaged_ms",
+    "viewport",
+)
+
+
+def _json(value):
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _linked_visits(user_id: int) -> peewee.ModelSelect:
+    """The user's visits: those made logged in, and those holding an event made logged in."""
+    with_event = Event.select(Event.visit).where(Event.user_id == user_id)
+    return Visit.select().where((Visit.user_id == user_id) | Visit.id.in_(with_event))
+
+
+def personal_data(user_id: int) -> dict:
+    """Everything analytics holds linked to the user, as JSON-ready dicts.
+
+    ``visits``: each visit made while logged in (or holding an event made logged in) with all
+    its events, also those before the login within that visit; ``interest_profile``: the
+    topics and scores of the profiles linked to the user (see ``profile_for_user``).
+    """
+    visits = list(_linked_visits(user_id).order_by(Visit.started_at, Visit.id))
+    events: dict[int, list[dict]] = {v.id: [] for v in visits}
+    if visits:
+        for event in (
+            Event.select()
+            .where(Event.visit.in_(list(events)))
+            .order_by(Event.occurred_at, Event.id)
+        ):
+            events[event.visit_id].append(
+                {name: _json(getattr(event, name)) for name in EVENT_FIELDS}
+            )
+    profile_rows = list(
+        InterestProfile.select()
+        .where(InterestProfile.user_id == user_id)
+        .order_by(InterestProfile.id)
+    )
+    return {
+        "visits": [
+            {
+                **{name: _json(getattr(v, name)) for name in VISIT_FIELDS},
+                "events": events[v.id],
+            }
+            for v in visits
+        ],
+        "interest_profile": {
+            "browsers": [
+                {
+                    "visitor_id": p.visitor_id,
+                    "first_event_at": _json(p.first_event_at),
+                    "last_event_at": _json(p.last_event_at),
+                }
+                for p in profile_rows
+            ],
+            "topics": profile_for_user(user_id),
+        },
+    }
+
+
+def erase_user(user_id: int) -> dict[str, int]:
+    """Erase what analytics holds about the user; returns counts of deleted rows.
+
+    The user's visits and events are DELETED entirely, not unlinked: a visit keeps its
+    pseudonymous visitor id, which the person's browser still holds, so an unlinked visit
+    would still be theirs. Deleted are every visit and event of each visitor id (browser)
+    the user ever used logged in (including the anonymous visits of that browser), every
+    event carrying the user id, and the interest profiles of the user and of those browsers.
+    Daily aggregates (rollups) hold no identifiers and stay.
+    """
+    with database.atomic():
+        visitors = sorted(
+            {v.visitor_id for v in _linked_visits(user_id).select(Visit.visitor_id)}
+            | {
+                e.visitor_id
+                for e in Event.select(Event.visitor_id).where(Event.user_id == user_id).distinct()
+            }
+        )
+        visit_ids = Visit.select(Visit.id).where(
+            (Visit.user_id == user_id) | Visit.visitor_id.in_(visitors)
+        )
+        profile_ids = [
+            p.id
+            for p in InterestProfile.select(InterestProfile.id).where(
+                (InterestProfile.user_id == user_id) | InterestProfile.visitor_id.in_(visitors)
+            )
+        ]
+        scores = 0
+        if profile_ids:
+            scores = InterestScore.delete().where(InterestScore.profile.in_(profile_ids)).execute()
+        counts = {
+            "interest_scores": scores,
+            "interest_profiles": (
+                InterestProfile.delete().where(InterestProfile.id.in_(profile_ids)).execute()
+                if profile_ids
+                else 0
+            ),
+            "events": Event.delete()
+            .where((Event.user_id == user_id) | Event.visit.in_(visit_ids))
+            .execute(),
+        }
+        counts["visits"] = (
+            Visit.delete().where((Visit.user_id == user_id) | Visit.visitor_id.in_(visitors))
+        ).execute()
+    return counts
+
+
+def _label(topic: str, labels: dict[str, str]) -> str:
+    if topic in labels:
+        return labels[topic]
+    kind, _, slug = topic.partition(":")
+    return (slug or kind).replace("-", " ").capitalize()
+
+
+def topic_labels() -> dict[str, str]:
+    """Readable names of topics from the app (``people.topic_labels()``), when it offers them."""
+    if not has_app_context():
+        return {}
+    state = current_app.extensions.get("analytics")
+    people = getattr(state, "people", None)
+    labels = getattr(people, "topic_labels", None)
+    return dict(labels()) if callable(labels) else {}
+
+
+def gettext(text: str, **variables) -> str:
+    """Translated within a request (the reader's language); the Swedish source text outside."""
+    if has_request_context():
+        return _gettext(text, **variables)
+    return text % variables
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """The plural-aware ``gettext``."""
+    if has_request_context():
+        return _ngettext(singular, plural, num, **variables)
+    return (singular if num == 1 else plural) % {"num": num, **variables}
+
+
+def _reasons(item: profiles.TopicScore, label: str) -> list[str]:
+    reasons = []
+    if item.pageviews:
+        reasons.append(
+            ngettext(
+                "Du har besökt sidor om %(topic)s %(num)d gång.",
+                "Du har besökt sidor om %(topic)s %(num)d gånger.",
+                item.pageviews,
+                topic=label,
+            )
+        )
+    if item.clicks:
+        reasons.append(
+            ngettext(
+                "Du har klickat på länkar eller knappar om %(topic)s %(num)d gång.",
+                "Du har klickat på länkar eller knappar om %(topic)s %(num)d gånger.",
+                item.clicks,
+                topic=label,
+            )
+        )
+    if item.conversions:
+        reasons.append(
+            ngettext(
+                "Du har skickat %(num)d formulär om %(topic)s.",
+                "Du har skickat %(num)d formulär om %(topic)s.",
+                item.conversions,
+                topic=label,
+            )
+        )
+    reasons.append(gettext("Senast: %(date)s.", date=item.last_event_at.date().isoformat()))
+    return reasons
+
+
+def profile_for_user(user_id: int, now: datetime.datetime | None = None) -> list[dict]:
+    """The user's interests in plain language, highest score first.
+
+    Each item: ``topic``, ``label`` (readable name), ``score`` (today's decayed score,
+    rounded to two decimals) and ``reasons`` (sentences: what was seen, how often, when).
+    """
+    labels = topic_labels()
+    result = []
+    for item in profiles.user_scores(user_id, now):
+        label = _label(item.topic, labels)
+        result.append(
+            {
+                "topic": item.topic,
+                "label": label,
+                "score": round(item.score, 2),
+                "reasons": _reasons(item, label),
+            }
+        )
+    return result

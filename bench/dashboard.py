@@ -1,0 +1,253 @@
+"""Dashboard benchmark: the 30-day dashboard from rollups against the same reports from raw events.
+
+What is measured, per database (SQLite always; PostgreSQL when ``BENCH_POSTGRES_URL`` or
+``WINLAS_TEST_POSTGRES_URL`` is set, in a schema of its own, ``bench_dashboard``, dropped first):
+
+1. ``winlas analytics generate`` writes ``EVENTS`` synthetic events (default 1 000 000) over 90
+   days through the normal store, in chunks of a million events (seeds 1, 2, …), into a fresh
+   database (a new SQLite file in a temporary instance folder);
+2. on PostgreSQL ``ANALYZE`` (autovacuum's job after a bulk load), then
+   ``analytics.rollups.run()`` rolls up every finished day and today's finished hours
+   (``rollup_seconds``);
+3. ``analytics.reports.dashboard`` for the last 30 days -- every report the dashboard page
+   shows: key figures of the period and of the previous one, the daily series, the 14 dimension
+   tables, clicks, downloads, outbound links and visitors now -- is timed ``RUNS`` times
+   (default 7) without a filter and with one filter (country SE), after one warm-up call each;
+   then the same with ``raw=True`` (every report straight from the visit and event tables),
+   ``RAW_RUNS`` times (default 3; ``RAW_WARMUP=0`` skips its warm-up call, for 10 000 000
+   events). The p50 of each is reported; ``dashboard_speedup`` is raw p50 / rollup p50 without
+   a filter. The rollup side reads the current hour from raw events.
+
+Output: a table for people, then ``name value`` lines (``dashboard_p50_ms``,
+``dashboard_filtered_p50_ms``, ``dashboard_speedup``, … with a ``_postgres`` suffix for
+PostgreSQL), and ``bench/results/dashboard.json``. Targets on SQLite at a million events:
+``dashboard_p50_ms`` <= 150 and ``dashboard_speedup`` >= 20; exit status 1 when missed (only
+checked at the default size).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+sys.path.insert(0, str(ROOT))
+
+import peewee  # noqa: E402
+
+from winlas_site import create_app, db  # noqa: E402
+
+RESULTS = BENCH_DIR / "results" / "dashboard.json"
+DEFAULT_EVENTS = 1_000_000
+CHUNK = 1_000_000
+DAYS = 90
+POSTGRES_SCHEMA = "bench_dashboard"
+FILTER = {"country": "SE"}
+TARGET_P50_MS = 150
+TARGET_SPEEDUP = 20
+
+
+def _int_env(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, default))
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number") from None
+    if value < 1:
+        raise SystemExit(f"{name} must be at least 1")
+    return value
+
+
+def _app(database, instance: str):
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE": database,
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "bench",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "ANALYTICS_WRITE_MODE": "inline",
+        }
+    )
+
+
+def _p50_ms(function, runs: int, warm_up: bool = True) -> tuple[float, list[float]]:
+    if warm_up:
+        function()  # connection, page cache, imports
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), times
+
+
+def measure(database, instance: str, events: int, runs: int, raw_runs: int) -> dict:
+    """Generate, roll up and time the dashboard on ``database``; return the figures."""
+    from analytics import reports, rollups
+
+    raw_warm_up = os.environ.get("RAW_WARMUP", "1") != "0"
+
+    app = _app(database, instance)
+    figures: dict = {"events": events}
+    with app.app_context():
+        runner = app.test_cli_runner()
+        started = time.perf_counter()
+        left, seed = events, 1
+        while left > 0:
+            chunk = min(left, CHUNK)
+            args = ["analytics", "generate", "--events", str(chunk), "--days", str(DAYS)]
+            result = runner.invoke(args=[*args, "--seed", str(seed)])
+            if result.exit_code != 0:
+                raise RuntimeError(f"generate failed: {result.output}")
+            left, seed = left - chunk, seed + 1
+            print(f"  {result.output.strip()}", flush=True)
+        figures["generate_seconds"] = round(time.perf_counter() - started, 1)
+        if not isinstance(database, peewee.SqliteDatabase):
+            # what autovacuum does soon after a bulk load; without statistics the planner
+            # scans the event table for the day's few visits
+            database.execute_sql("ANALYZE")
+        started = time.perf_counter()
+        figures["rolled_up_days"] = rollups.run()
+        figures["rollup_seconds"] = round(time.perf_counter() - started, 1)
+        print(
+            f"  rolled up {figures['rolled_up_days']} days in {figures['rollup_seconds']} s",
+            flush=True,
+        )
+        today = datetime.datetime.now(datetime.UTC).date()
+        period = reports.Period.parse("30d", None, None, today)
+        plain, filtered = reports.Filters(), reports.Filters(**FILTER)
+        check = reports.dashboard(period, plain)
+        figures["visits_30d"] = check["summary"].visits
+        figures["visitors_30d"] = check["summary"].visitors
+        for name, filters, count, raw in (
+            ("dashboard", plain, runs, False),
+            ("dashboard_filtered", filtered, runs, False),
+            ("dashboard_raw", plain, raw_runs, True),
+            ("dashboard_filtered_raw", filtered, raw_runs, True),
+        ):
+            p50, times = _p50_ms(
+                lambda f=filters, r=raw: reports.dashboard(period, f, raw=r),
+                count,
+                warm_up=not raw or raw_warm_up,
+            )
+            figures[f"{name}_p50_ms"] = round(p50, 1)
+            figures[f"{name}_runs_ms"] = [round(value, 1) for value in times]
+            print(f"  {name:<24} p50 {p50:9.1f} ms", flush=True)
+        raw_check = reports.dashboard(period, plain, raw=True)
+        figures["rollup_equals_raw"] = all(
+            raw_check[key] == check[key] for key in raw_check if key != "visitors_now"
+        ) or _visitors_within_sketch_error(check, raw_check)
+    figures["dashboard_speedup"] = round(
+        figures["dashboard_raw_p50_ms"] / figures["dashboard_p50_ms"], 1
+    )
+    figures["dashboard_filtered_speedup"] = round(
+        figures["dashboard_filtered_raw_p50_ms"] / figures["dashboard_filtered_p50_ms"], 1
+    )
+    return figures
+
+
+def _visitors_within_sketch_error(rolled: dict, raw: dict) -> bool:
+    """Above hll.EXACT_LIMIT visitors a day, unique visitors are estimates: allow 3 %."""
+    for key in raw:
+        if key in ("visitors_now", "summary", "previous", "timeseries"):
+            continue
+        if raw[key] != rolled[key]:
+            return False
+    pairs = [(rolled["summary"], raw["summary"]), (rolled["previous"], raw["previous"])]
+    pairs += [(a[1], b[1]) for a, b in zip(rolled["timeseries"], raw["timeseries"], strict=True)]
+    for mine, theirs in pairs:
+        if abs(mine.visitors - theirs.visitors) > 0.03 * max(theirs.visitors, 1):
+            return False
+        mine.visitors = theirs.visitors
+        if mine != theirs:
+            return False
+    return True
+
+
+def sqlite_run(events: int, runs: int, raw_runs: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="winlas-bench-dashboard-") as instance:
+        database = db.make_database(f"sqlite:///{instance}/winlas.db")
+        db.migrate(database)
+        try:
+            return measure(database, instance, events, runs, raw_runs)
+        finally:
+            database.close_all()
+
+
+def postgres_run(url: str, events: int, runs: int, raw_runs: int) -> dict:
+    admin = db.make_database(url, pool=False)
+    admin.connect()
+    admin.execute_sql(f'DROP SCHEMA IF EXISTS "{POSTGRES_SCHEMA}" CASCADE')
+    admin.execute_sql(f'CREATE SCHEMA "{POSTGRES_SCHEMA}"')
+    admin.close()
+    database = db.make_database(url, options=f"-c search_path={POSTGRES_SCHEMA}")
+    db.migrate(database)
+    with tempfile.TemporaryDirectory(prefix="winlas-bench-dashboard-") as instance:
+        try:
+            return measure(database, instance, events, runs, raw_runs)
+        finally:
+            database.close_all()
+
+
+HEADLINES = (
+    "dashboard_p50_ms",
+    "dashboard_filtered_p50_ms",
+    "dashboard_speedup",
+    "dashboard_raw_p50_ms",
+    "dashboard_filtered_raw_p50_ms",
+    "dashboard_filtered_speedup",
+    "rollup_seconds",
+    "generate_seconds",
+)
+
+
+def report(results: dict[str, dict]) -> None:
+    print()
+    print(f"{'figure':<32}" + "".join(f"{name:>14}" for name in results))
+    for figure in (*HEADLINES, "visits_30d", "visitors_30d", "rollup_equals_raw"):
+        print(f"{figure:<32}" + "".join(f"{str(r.get(figure)):>14}" for r in results.values()))
+    print()
+    for backend, figures in results.items():
+        suffix = "" if backend == "sqlite" else f"_{backend}"
+        for figure in HEADLINES:
+            print(f"{figure}{suffix} {figures[figure]}")
+
+
+def main() -> int:
+    """Run the benchmark; return the process exit status."""
+    events = _int_env("EVENTS", DEFAULT_EVENTS)
+    runs = _int_env("RUNS", 7)
+    raw_runs = _int_env("RAW_RUNS", 3)
+    postgres = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("WINLAS_TEST_POSTGRES_URL")
+    results: dict[str, dict] = {}
+    print(f"sqlite: {events} events over {DAYS} days", flush=True)
+    results["sqlite"] = sqlite_run(events, runs, raw_runs)
+    if postgres:
+        print(f"postgres: {events} events over {DAYS} days", flush=True)
+        results["postgres"] = postgres_run(postgres, events, runs, raw_runs)
+    report(results)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    path = RESULTS if events == DEFAULT_EVENTS else RESULTS.with_name(f"dashboard-{events}.json")
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten {path.relative_to(ROOT)}")
+    sqlite = results["sqlite"]
+    if not all(figures["rollup_equals_raw"] for figures in results.values()):
+        print("rollup reports differ from raw reports", file=sys.stderr)
+        return 1
+    if events == DEFAULT_EVENTS and (
+        sqlite["dashboard_p50_ms"] > TARGET_P50_MS or sqlite["dashboard_speedup"] < TARGET_SPEEDUP
+    ):
+        print("missed the SQLite targets", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

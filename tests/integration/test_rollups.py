@@ -1,0 +1,292 @@
+"""Rollups: every report read from them equals the same report from raw events; incremental runs.
+
+The traffic is random (seeded): visitors with several visits over ten days around a month's
+end, page views, clicks (own pages, documents, other sites, buttons), engagement, conversions,
+campaigns, referrers, places and devices; some visits cross midnight.
+"""
+
+import datetime
+import random
+import uuid
+
+import pytest
+
+from analytics import reports, rollups
+from analytics.models import Visit
+from analytics.reports import Filters, Period
+from analytics.rollup_models import RollupDay, RollupDimension, RollupHour
+from analytics.store import write_lines
+
+TODAY = datetime.date(2026, 11, 3)
+NOW = datetime.datetime(2026, 11, 3, 15, 30)
+FIRST = datetime.datetime(2026, 10, 24)
+PATHS = ["/", "/produkter", "/produkter/winlas-skola", "/kontakt", "/nyheter", "/om-oss"]
+TARGETS = [
+    "/produkter",
+    "/filer/prislista.pdf",
+    "/filer/avtal.DOCX",
+    "www.skolverket.se/inspiration",
+    "kb.se/bibliotek/rapport.pdf",
+    "button",
+    "",
+]
+REFERRERS = [
+    ("direct", ""),
+    ("search", "google.com"),
+    ("social", "linkedin.com"),
+    ("referral", "skolverket.se"),
+]
+CLIENTS = [
+    (["SE", "AB", "Stockholm"], ["Chrome", "126", "Windows", "10", "desktop"]),
+    (["SE", "M", "Malmö"], ["Mobile Safari", "17", "iOS", "17.5", "mobile"]),
+    (["NO", "03", "Oslo"], ["Firefox", "127", "Linux", "", "desktop"]),
+    (["", "", ""], ["Chrome Mobile", "126", "Android", "14", "tablet"]),
+]
+
+
+def ms(moment: datetime.datetime) -> int:
+    return int(moment.replace(tzinfo=datetime.UTC).timestamp() * 1000)
+
+
+def random_lines(rng: random.Random, visitors: int, first: datetime.datetime, days: int):
+    """Spool lines of random visits, in time order (the store's visit rule sees them so)."""
+    lines = []
+    for _ in range(visitors):
+        visitor = uuid.UUID(int=rng.getrandbits(128)).hex
+        geo, ua = rng.choice(CLIENTS)
+        moment = first + datetime.timedelta(seconds=rng.randrange(days * 86400))
+        for _visit in range(rng.randint(1, 3)):
+            source, host = rng.choice(REFERRERS)
+            campaign = rng.choice([None, None, "host-2026", "vinter"])
+            events = []
+            for index in range(rng.randint(1, 6)):
+                kind = (
+                    "pageview"
+                    if index == 0
+                    else rng.choice(["pageview", "pageview", "click", "engagement", "conversion"])
+                )
+                item = {
+                    "id": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "type": kind,
+                    "ts": ms(moment),
+                    "path": rng.choice(PATHS),
+                }
+                if kind == "pageview":
+                    item["ref"] = [source, host] if index == 0 else ["internal", ""]
+                    item.update(
+                        screen=rng.choice(["1920x1080", "390x844"]),
+                        tz="Europe/Stockholm",
+                        lang=rng.choice(["sv-SE", "en-GB"]),
+                    )
+                    if campaign and index == 0:
+                        item["utm"] = {"utm_source": "nyhetsbrev", "utm_campaign": campaign}
+                elif kind == "click":
+                    item.update(target=rng.choice(TARGETS), name=rng.choice(["Läs mer", "PDF"]))
+                elif kind == "engagement":
+                    item["ms"] = rng.randint(1000, 90000)
+                else:
+                    item["name"] = rng.choice(["contact", "quote", "demo"])
+                events.append(item)
+                moment += datetime.timedelta(milliseconds=rng.randint(500, 20 * 60 * 1000))
+            lines.append(
+                {
+                    "r": ms(moment),
+                    "v": visitor,
+                    "u": None,
+                    "ip": "192.0.2.0",
+                    "geo": geo,
+                    "ua": ua,
+                    "events": events,
+                }
+            )
+            moment += datetime.timedelta(minutes=rng.randint(31, 3 * 24 * 60))
+    lines.sort(key=lambda line: line["events"][0]["ts"])
+    return lines
+
+
+def periods() -> list[Period]:
+    day = datetime.timedelta(days=1)
+    return [
+        Period(TODAY, TODAY),
+        Period(TODAY - day, TODAY - day),  # one rolled-up day: hours from the rollups
+        Period(datetime.date(2026, 10, 31), datetime.date(2026, 11, 1)),
+        Period.parse("7d", None, None, TODAY),
+        Period.parse("30d", None, None, TODAY),
+        Period.parse("12m", None, None, TODAY),  # months; November straddles the raw tail
+        Period(datetime.date(2026, 10, 20), datetime.date(2026, 11, 2)),  # all rolled up
+    ]
+
+
+def filter_sets(rng: random.Random) -> list[Filters]:
+    return [
+        Filters(),
+        Filters(page=rng.choice(PATHS)),
+        Filters(country="SE"),
+        Filters(device="mobile"),
+        Filters(browser="Firefox"),
+        Filters(source=rng.choice(["search", "direct"])),
+        Filters(campaign="host-2026"),
+        Filters(campaign="none-such"),
+        Filters(country="SE", device="desktop"),
+    ]
+
+
+def assert_rollups_equal_raw(rng: random.Random) -> int:
+    compared = 0
+    for period in periods():
+        for filters in filter_sets(rng):
+            rolled = reports.dashboard(period, filters, now=NOW)
+            raw = reports.dashboard(period, filters, now=NOW, raw=True)
+            for key in raw:
+                assert rolled[key] == raw[key], (period, filters, key)
+            compared += 1
+    return compared
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_report_from_rollups_equals_the_report_from_raw_events(app, seed):
+    rng = random.Random(seed)
+    with app.app_context():
+        write_lines(random_lines(rng, 60, FIRST, 11))
+        assert rollups.run(NOW) > 0
+        assert RollupDimension.select().count() > 0
+        assert assert_rollups_equal_raw(rng) == len(periods()) * 9
+
+        # late events for rolled-up days and new ones today: only the touched days are redone
+        late = random_lines(rng, 15, datetime.datetime(2026, 11, 1, 20), 2)
+        write_lines(late)
+        touched = {
+            datetime.datetime.fromtimestamp(line["events"][0]["ts"] / 1000, datetime.UTC).date()
+            for line in late
+        }
+        redone = rollups.run(NOW)
+        assert 0 < redone <= len(touched | {datetime.date(2026, 11, 1), TODAY})
+        assert_rollups_equal_raw(rng)
+
+
+def test_a_second_run_recomputes_nothing_and_the_current_hour_is_never_rolled_up(app):
+    rng = random.Random(7)
+    with app.app_context():
+        write_lines(random_lines(rng, 30, FIRST, 11))
+        assert rollups.run(NOW) == 11  # 10-24 … 11-02, and 11-03 up to 15:00
+        assert rollups.run(NOW) == 0
+        assert rollups.run(NOW + datetime.timedelta(minutes=20)) == 0  # still the same hour
+        assert rollups.rolled_through() == datetime.date(2026, 11, 2)
+        assert rollups.rolled_until() == datetime.datetime(2026, 11, 3, 15)
+        assert not RollupHour.select().where(RollupHour.hour >= rollups.rolled_until()).exists()
+        # an hour later today's rows are redone; the next day, 11-03 as a whole day
+        assert rollups.run(NOW + datetime.timedelta(hours=1)) == 1
+        assert rollups.run(NOW + datetime.timedelta(days=1)) == 2
+        assert rollups.rolled_through() == TODAY
+
+
+def test_a_visit_that_continues_after_midnight_redoes_its_start_day(app):
+    with app.app_context():
+        start = datetime.datetime(2026, 11, 2, 23, 50)
+        base = {"u": None, "ip": "192.0.2.0", "geo": CLIENTS[0][0], "ua": CLIENTS[0][1]}
+        view = {"type": "pageview", "path": "/", "ref": ["direct", ""]}
+        first = {**view, "id": "e1", "ts": ms(start)}
+        write_lines([{**base, "r": ms(start), "v": "d" * 32, "events": [first]}])
+        assert rollups.run(datetime.datetime(2026, 11, 3, 0, 5)) == 1
+        bounce = Period(datetime.date(2026, 11, 2), datetime.date(2026, 11, 2))
+        assert reports.summary(bounce, Filters()).bounces == 1
+        later = start + datetime.timedelta(minutes=20)
+        second = {**view, "id": "e2", "ts": ms(later), "ref": ["internal", ""]}
+        write_lines([{**base, "r": ms(later), "v": "d" * 32, "events": [second]}])
+        # until the next run the rollup still says bounce; afterwards it is one 20-minute visit
+        assert reports.summary(bounce, Filters()).bounces == 1
+        # 11-02 again, and 11-03's first hour (no visit started in it)
+        assert rollups.run(datetime.datetime(2026, 11, 3, 1, 5)) == 2
+        figures = reports.summary(bounce, Filters())
+        assert (figures.visits, figures.pageviews, figures.bounces) == (1, 2, 0)
+        assert figures.duration_seconds == 1200
+
+
+def test_rollup_command(app, runner):
+    with app.app_context():
+        write_lines(random_lines(random.Random(3), 20, FIRST, 5))
+        days = len({v.started_at.date() for v in Visit.select() if v.started_at.date() < TODAY})
+    result = runner.invoke(args=["analytics", "rollup", "--as-of", "2026-11-03 12:00"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"rolled up {days + 1} day(s); rollups hold the visits started before 2026-11-03 12:00"
+        in result.output
+    )
+    result = runner.invoke(args=["analytics", "rollup", "--as-of", "2026-11-03"])
+    assert "rolled up 0 day(s)" in result.output
+    result = runner.invoke(args=["analytics", "rollup", "--as-of", "2026-11-03", "--rebuild"])
+    assert (
+        f"rolled up {days} day(s); rollups hold the visits started before 2026-11-03 00:00"
+        in result.output
+    )
+    result = runner.invoke(args=["analytics", "rollup", "--as-of", "yesterday"])
+    assert result.exit_code == 2
+
+
+def test_large_periods_estimate_unique_visitors_never_above_visits(app, monkeypatch):
+    from analytics import hll
+
+    monkeypatch.setattr(hll, "UNION_EXACT_LIMIT", 0)  # every multi-day union is a sketch
+    rng = random.Random(11)
+    with app.app_context():
+        write_lines(random_lines(rng, 80, FIRST, 11))
+        rollups.run(NOW)
+        for period in periods():
+            rolled = reports.dashboard(period, Filters(), now=NOW)
+            raw = reports.dashboard(period, Filters(), now=NOW, raw=True)
+            assert rolled["tables"] == raw["tables"] and rolled["clicks"] == raw["clicks"]
+            pairs = [(rolled["summary"], raw["summary"])]
+            series = zip(rolled["timeseries"], raw["timeseries"], strict=True)
+            pairs += [(a, b) for (_, a), (_, b) in series]
+            for estimate, exact in pairs:
+                assert estimate.visitors <= estimate.visits == exact.visits
+                assert abs(estimate.visitors - exact.visitors) <= max(2, 0.03 * exact.visitors)
+
+
+def test_past_raw_retention_the_rollups_keep_no_visitor_hashes(app):
+    app.config["ANALYTICS_RAW_RETENTION_DAYS"] = 4
+    rng = random.Random(5)
+    with app.app_context():
+        write_lines(random_lines(rng, 60, FIRST, 11))
+        rollups.run(NOW)
+        cutoff = TODAY - datetime.timedelta(days=4)
+        kinds = {
+            (day < cutoff, bytes(blob)[:1])
+            for day, blob in RollupDay.select(RollupDay.day, RollupDay.visitor_hashes).tuples()
+        }
+        assert {kind for old, kind in kinds if old} == {b"H"}
+        assert {kind for old, kind in kinds if not old} == {b"E"}
+        # recent periods stay exact; periods reaching back are estimates, the rest unchanged
+        recent = Period(cutoff, TODAY)
+        assert reports.dashboard(recent, Filters(), now=NOW) == reports.dashboard(
+            recent, Filters(), now=NOW, raw=True
+        )
+        week = Period.parse("7d", None, None, TODAY)
+        estimate = reports.summary(week, Filters())
+        exact = reports.summary(week, Filters(), raw=True)
+        assert abs(estimate.visitors - exact.visitors) <= max(2, 0.03 * exact.visitors)
+        estimate.visitors = exact.visitors
+        assert estimate == exact
+        # a later rebuild of an old day keeps only the sketch
+        rollups.rebuild_day(cutoff - datetime.timedelta(days=1))
+        blobs = RollupDay.select(RollupDay.visitor_hashes).where(RollupDay.day < cutoff)
+        assert {bytes(blob)[:1] for (blob,) in blobs.tuples()} == {b"H"}
+
+
+def test_forgetting_visitors_takes_their_hashes_out_of_the_rollups(app):
+    from analytics import hll
+
+    with app.app_context():
+        lines = random_lines(random.Random(9), 30, FIRST, 11)
+        write_lines(lines)
+        rollups.run(NOW)
+        gone = lines[0]["v"]
+        assert rollups.forget_visitors([gone]) > 0
+        assert rollups.forget_visitors([gone]) == 0
+        left = hll.VisitorUnion()
+        for (blob,) in RollupDay.select(RollupDay.visitor_hashes).tuples():
+            left.add_blob(blob)
+        rolled = Visit.select(Visit.visitor_id).where(Visit.started_at < rollups.rolled_until())
+        assert left.exact == {
+            reports.visitor_hash(visit.visitor_id) for visit in rolled if visit.visitor_id != gone
+        }

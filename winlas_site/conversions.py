@@ -1,0 +1,23 @@
+"""Conversions for the dashboard: a sent form counts on the visitor's current visit.
+
+analytics records it only with statistics consent and a visitor cookie; the lead, sign-up or
+subscription itself never depends on it, so a failure here is logged and the form goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import request
+
+log = logging.getLogger("winlas.conversions")
+
+
+def record(name: str) -> None:
+    """Count conversion ``name`` (contact, quote, demo, course, newsletter) for this visit."""
+    from analytics.conversions import record_conversion
+
+    try:
+        record_conversion(request._get_current_object(), name)
+    except Exception:  # statistics must never cost a lead
+        log.exception("conversion %s not recorded", name)
