@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/bots.py
+	$(BIN)/python bench/dashboard.py
 
 # regenerate the catalogue after changing UI text; a test fails while it is out of date.
 extract-messages: install

@@ -15,13 +15,15 @@ from flask.cli import AppGroup
 from peewee import fn
 
 from .models import DroppedCount, Event, Visit
+from .profiles import profiles_command
 from .store import purge
 from .useragent import classify
 
 group = AppGroup(
     "analytics",
-    help="First-party analytics: stats, classify, generate, purge, replay, rollup.",
+    help="First-party analytics: stats, classify, generate, purge, replay, rollup, profiles.",
 )
+group.add_command(profiles_command)
 
 
 @group.command("stats")

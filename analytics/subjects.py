@@ -13,7 +13,7 @@ from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext as _gettext
 from flask_babel import ngettext as _ngettext
 
-from . import profiles
+from . import profiles, rollups
 from .db import database
 from .models import Event, Visit
 from .profile_models import InterestProfile, InterestScore
@@ -99,7 +99,8 @@ def erase_user(user_id: int) -> dict[str, int]:
     would still be theirs. Deleted are every visit and event of each visitor id (browser)
     the user ever used logged in (including the anonymous visits of that browser), every
     event carrying the user id, and the interest profiles of the user and of those browsers.
-    Daily aggregates (rollups) hold no identifiers and stay.
+    Daily aggregates (rollups) keep their counts, which name nobody; the browsers' hashes
+    leave their sets of unique visitors.
     """
     with database.atomic():
         visitors = sorted(
@@ -135,6 +136,7 @@ def erase_user(user_id: int) -> dict[str, int]:
         counts["visits"] = (
             Visit.delete().where((Visit.user_id == user_id) | Visit.visitor_id.in_(visitors))
         ).execute()
+    counts["rollup_rows"] = rollups.forget_visitors(visitors)
     return counts
 
 

@@ -32,7 +32,20 @@ def demo_data_command(force: bool) -> None:
         return
     with database.connection_context():
         summary = load.load_all(current_app.config["WINLAS_DEMO_PASSWORD"])
+        summary["analytics events"] = _demo_traffic()
     click.echo("loaded " + ", ".join(f"{count} {name}" for name, count in summary.items()))
+
+
+def _demo_traffic(events: int = 20_000, days: int = 90) -> int:
+    """Synthetic visits, rolled up, so the demo marketer's dashboard has something to show."""
+    from analytics import rollups
+    from analytics.cli import synthetic_lines
+    from analytics.store import write_lines
+
+    lines = synthetic_lines(events, days)
+    stored = sum(write_lines(lines[start : start + 500]) for start in range(0, len(lines), 500))
+    rollups.run()
+    return stored
 
 
 @bp.cli.command("create-user")

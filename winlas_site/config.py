@@ -7,6 +7,7 @@ mapping handed to ``create_app`` (tests).
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -17,6 +18,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _json(value: str) -> Any:
+    return json.loads(value)
 
 
 def _list(value: str) -> list[str]:
@@ -81,6 +86,10 @@ ANALYTICS_SETTINGS: dict[str, Any] = {
     "ANALYTICS_MAX_BODY": int,
     "ANALYTICS_FSYNC": _bool,
     "ANALYTICS_WRITE_MODE": str,
+    "ANALYTICS_PROFILE_HALF_LIFE_DAYS": float,
+    "ANALYTICS_PROFILE_WEIGHTS": _json,
+    "ANALYTICS_PROFILE_RETENTION_DAYS": int,
+    "ANALYTICS_PROFILE_SETTLE_SECONDS": int,
 }
 
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 import time_machine
 
-from analytics import profiles, subjects
+from analytics import profiles, reports, rollups, subjects
 from analytics.models import Event, Visit
 from analytics.profile_models import InterestProfile, InterestScore, ProfileOptOut
 from analytics.store import write_lines
@@ -543,8 +543,16 @@ def test_erase_user_deletes_their_visits_events_and_profile(app, profiled):
         # a later anonymous visit of the same browser: deleted too
         later = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
         write_lines([line(ALICE, [ev("pageview", "/", later + datetime.timedelta(hours=1))])])
+        day = Visit.get(Visit.visitor_id == ALICE).started_at.date()
+        rollups.run()
+        period = reports.Period(day, day)
+        visitors_before = reports.summary(period, reports.Filters()).visitors
         counts = subjects.erase_user(karin.id)
+        rows = counts.pop("rollup_rows")
         assert counts == {"interest_scores": 1, "interest_profiles": 1, "events": 2, "visits": 2}
+        # the daily rollup forgets the browser too: one unique visitor fewer that day
+        assert rows >= 1
+        assert reports.summary(period, reports.Filters()).visitors == visitors_before - 1
         assert not Visit.select().where(Visit.visitor_id == ALICE).exists()
         assert not Event.select().where(Event.visitor_id == ALICE).exists()
         assert subjects.personal_data(karin.id)["visits"] == []
@@ -556,6 +564,7 @@ def test_erase_user_deletes_their_visits_events_and_profile(app, profiled):
             "interest_profiles": 0,
             "events": 0,
             "visits": 0,
+            "rollup_rows": 0,
         }
 
 
