@@ -37,7 +37,8 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: lint
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --ignore=tests/e2e
+	$(BIN)/pytest tests/e2e
 
 format: install
 	$(BIN)/ruff format .

@@ -18,6 +18,12 @@ CHROME = (
 
 
 @pytest.fixture
+def app_config(app_config):
+    # fold at once: test_profiles covers the wait for concurrent writers on PostgreSQL
+    return {**app_config, "ANALYTICS_PROFILE_SETTLE_SECONDS": 0}
+
+
+@pytest.fixture
 def client(app):
     client = app.test_client()
     client.environ_base.update(HTTP_USER_AGENT=CHROME)
