@@ -221,6 +221,14 @@ def test_the_page_shows_the_figures_the_change_and_each_definition(marketer, tra
     assert re.search(r'id="live-visitors">[^<]*<strong data-value="1">', html)
 
 
+def test_the_dashboard_speaks_english_after_a_swedish_page(marketer, traffic):
+    assert "Unika besökare" in marketer.get("/dashboard/?period=7d").get_data(as_text=True)
+    marketer.get("/sprak/en")
+    html = marketer.get("/dashboard/?period=7d").get_data(as_text=True)
+    assert "Unique visitors" in html and "Unika besökare" not in html
+    assert "+100.0" in html  # numbers in the reader's language too
+
+
 def test_tables_list_pages_sources_places_technology_and_clicks(marketer, traffic):
     assert as_dict(rows(marketer.get("/dashboard/export/page.csv?period=7d"))) == {
         "/produkter": {

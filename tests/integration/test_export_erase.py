@@ -245,6 +245,10 @@ def test_the_export_page_summarises_the_file(app, client):
     assert "/konto/export.json" in html
     assert "Förfrågningar" in html and "Kursanmälningar" in html
     assert "dietary_choices" in html  # the inventory: field, category, purpose, retention
+    # the section names follow the reader's language, also after a page in the other one
+    client.get("/sprak/en")
+    english = client.get("/konto/export").get_data(as_text=True)
+    assert "Course sign-ups" in english and "Kursanmälningar" not in english
 
 
 def test_erasure_leaves_no_trace_of_the_address_in_any_table(app, client, database, smtp_server):  # noqa: F811
