@@ -12,6 +12,7 @@ import logging
 from flask import current_app
 
 from ..mail import external_url, queue_email
+from ..mail.models import OutboxMessage
 from . import tokens
 from .models import NewsletterIssue, Preference, Subscription
 
@@ -142,17 +143,36 @@ def issue_context(
 
 
 def send_issue(issue: NewsletterIssue) -> int | None:
-    """Queue the issue for every confirmed subscriber; None when it had been sent already.
+    """Claim the issue and hand its sending to the queue; None when it had been sent already.
 
-    Only confirmed subscriptions receive it: pending sign-ups and unsubscribed addresses are
-    skipped (P18, P21). Each message is marketing mail with the one-click unsubscribe headers.
+    The request only claims it (once, whatever the double clicks) and returns the number of
+    confirmed subscribers; the queue writes one outbox message per recipient, so a long list
+    never holds a web worker.
     """
     if not issue.claim_for_sending():
         return None
-    sent = tracked = 0
+    from .tasks import deliver_issue
+
+    deliver_issue(issue.id)
+    return Subscription.recipient_count()
+
+
+def queue_issue(issue: NewsletterIssue) -> int:
+    """Queue the issue for every confirmed subscriber not queued yet; return how many have it.
+
+    Only confirmed subscriptions receive it: pending sign-ups and unsubscribed addresses are
+    skipped (P18, P21). Each message is marketing mail with the one-click unsubscribe headers.
+    Safe to run again after a crash: addresses already in the outbox for it are skipped.
+    """
+    related = f"newsletter:{issue.id}"
+    done = {message.to_address for message in OutboxMessage.for_related(related)}
+    sent = len(done)
+    tracked = issue.tracked_count or 0
     try:
         # read the list first: every queue_email commits on the same connection
         for subscription in list(Subscription.recipients()):
+            if subscription.email in done:
+                continue
             preference = getattr(subscription, "pref", None)
             if preference is None or preference.id is None:
                 preference = Preference.for_email(subscription.email)
@@ -166,7 +186,7 @@ def send_issue(issue: NewsletterIssue) -> int | None:
                 kind="marketing",
                 language=subscription.language,
                 headers=unsubscribe_headers(subscription),
-                related=f"newsletter:{issue.id}",
+                related=related,
             ):
                 sent += 1
                 tracked += track

@@ -511,7 +511,7 @@ def send_issue(issue_id: int):
             flash(_("Utskicket var redan skickat."), "error")
         else:
             log.info("newsletter %s sent to %s by user=%s", issue.id, sent, current_user.id)
-            flash(_("Utskicket är skickat till %(n)d prenumeranter.", n=sent), "success")
+            flash(_("Utskicket är på väg till %(n)d prenumeranter.", n=sent), "success")
         return redirect(url_for(".issue_detail", issue_id=issue.id), 303)
     if issue.sent_at is not None:
         flash(_("Utskicket var redan skickat."), "error")
