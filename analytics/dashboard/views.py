@@ -76,25 +76,26 @@ def index():
     return render_template("dashboard/index.html", page=page, **_context(selection))
 
 
-@bp.get("/table/<name>")
-def table(name: str):
-    """One table of the dashboard with all its rows (up to PAGE_ROWS)."""
+def _table(name: str, rows: int):
+    """The selection of the query string and its table ``name`` (404 for an unknown one)."""
     if name not in TABLES:
         abort(404)
     selection = _selection()
     state = current_app.extensions["analytics"]
-    found = build_table(name, selection, PAGE_ROWS, state.site_series)
+    return selection, build_table(name, selection, rows, state.site_series)
+
+
+@bp.get("/table/<name>")
+def table(name: str):
+    """One table of the dashboard with all its rows (up to PAGE_ROWS)."""
+    selection, found = _table(name, PAGE_ROWS)
     return render_template("dashboard/table.html", table=found, **_context(selection))
 
 
 @bp.get("/export/<name>.csv")
 def export(name: str):
     """One table as CSV: the same period and filters, up to EXPORT_ROWS rows."""
-    if name not in TABLES:
-        abort(404)
-    selection = _selection()
-    state = current_app.extensions["analytics"]
-    found = build_table(name, selection, EXPORT_ROWS, state.site_series)
+    selection, found = _table(name, EXPORT_ROWS)
     period = selection.period
     filename = f"{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(
