@@ -99,6 +99,9 @@ STATIC_HEADERS = {
 }
 HSTS = "max-age=63072000; includeSubDomains"
 
+# pages with personal data or a secret in the URL: kept out of every cache and search index
+PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
 
 def security_headers(response) -> ResponseReturnValue:
     """Add the security headers to every response."""

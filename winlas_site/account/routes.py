@@ -32,15 +32,13 @@ from ..newsletter.models import (
     Preference,
     Subscription,
 )
+from ..security import PRIVATE
 from . import bp
 from . import data as person
 from .forms import ButtonForm, EraseForm, ProfileForm
 from .models import AuditEntry
 
 log = logging.getLogger("winlas.account")
-
-# nothing of an account page may be kept by a browser cache or a proxy
-PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
 def _consent_id() -> str | None:

@@ -21,7 +21,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter, login_manager
 from ..i18n import current_language
-from ..security import is_safe_redirect
+from ..security import PRIVATE, is_safe_redirect
 from ..spam import log_spam, started_token
 from . import bp, lockout, registration, tokens
 from .decorators import role_required
@@ -37,8 +37,6 @@ from .models import Organisation, User, UserSession, normalise_email
 
 log = logging.getLogger("winlas.auth")
 
-# pages that show an address or carry a secret in the URL: kept out of every cache and index
-PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 MAX_ID = 2**31 - 1
 
 

@@ -13,13 +13,14 @@ from flask_login import current_user
 from ..account import data as person
 from ..account.forms import DsarEraseForm, LookupForm, ObjectionForm
 from ..account.models import AuditEntry
-from ..account.routes import PRIVATE, download
+from ..account.routes import download
 from ..auth.decorators import role_required
 from ..auth.models import User
 from ..crm.csvexport import to_csv
 from ..i18n import current_language
 from ..leads.models import normalise_address
 from ..newsletter.models import Preference, Subscription
+from ..security import PRIVATE
 from . import bp
 
 log = logging.getLogger("winlas.dsar")

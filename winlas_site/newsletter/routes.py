@@ -31,7 +31,7 @@ from ..db import database
 from ..extensions import csrf, limiter
 from ..i18n import current_language
 from ..leads.models import DOUBLE_SUBMIT_WINDOW, Contact, normalise_address, write_transaction
-from ..security import is_safe_redirect
+from ..security import PRIVATE, is_safe_redirect
 from ..spam import log_spam, started_token
 from . import bp, mailing, tokens, tracking
 from .forms import (
@@ -54,8 +54,6 @@ from .models import (
 
 log = logging.getLogger("winlas.newsletter")
 
-# token pages show an address and carry a secret in the URL: keep them out of every cache.
-PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 MAX_ID = 2**31 - 1
 
