@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import hashlib
+import json
 import logging
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,13 @@ from .spool import Spool
 
 log = logging.getLogger("analytics")
 
+# Bots are counted in memory and their tally spooled at most this often (or every this many
+# hits), not one spool line per request: a bot can send thousands. A crashed worker loses at
+# most these few seconds of bot counts, which is acceptable for a tally that names nobody; a
+# clean shutdown (atexit) or an explicit flush loses nothing.
+BOT_FLUSH_SECONDS = 5.0
+BOT_FLUSH_HITS = 1000
+
 DEFAULTS = {
     "ANALYTICS_MAX_BODY": 64 * 1024,
     "ANALYTICS_MAX_EVENTS": 50,
@@ -37,6 +47,13 @@ DEFAULTS = {
     "ANALYTICS_FSYNC": False,
     # how often a worker's writer also replays what dead workers left and purges old events
     "ANALYTICS_MAINTENANCE_SECONDS": 3600,
+    # how long the writer drops late spooled lines of an erased person: as long as a line can
+    # wait in the spool (a database down for days, a dead worker's segment until the replay)
+    "ANALYTICS_TOMBSTONE_DAYS": 7,
+    # how long lines the database would not take are kept in the spool's quarantine file
+    "ANALYTICS_QUARANTINE_DAYS": 30,
+    # the dashboard's and profiles' queries stop past this (503 "too heavy"); below gunicorn's 30 s
+    "ANALYTICS_QUERY_BUDGET_MS": 10_000,
     "GEOIP_DATABASE": None,
 }
 
@@ -61,6 +78,8 @@ class Analytics:
         self.flush_seconds = float(config["ANALYTICS_FLUSH_SECONDS"])
         self.maintenance_seconds = float(config["ANALYTICS_MAINTENANCE_SECONDS"])
         self.retention_days = int(config["ANALYTICS_RAW_RETENTION_DAYS"])
+        self.tombstone_days = float(config["ANALYTICS_TOMBSTONE_DAYS"])
+        self.quarantine_days = float(config["ANALYTICS_QUARANTINE_DAYS"])
         self.spool = Spool(
             Path(app.instance_path) / "analytics-spool", bool(config["ANALYTICS_FSYNC"])
         )
@@ -68,6 +87,39 @@ class Analytics:
         self._writer: threading.Thread | None = None
         self._writer_pid = 0
         self._wake = threading.Event()
+        self._bots: Counter = Counter()
+        self._bot_hits = 0
+        self._bots_flushed = time.monotonic()
+        self._bot_lock = threading.Lock()
+
+    def count_bot(self) -> None:
+        """Count a dropped bot request for today; spooled now and then, not per request."""
+        day = datetime.date.today().isoformat()
+        with self._bot_lock:
+            self._bots[day] += 1
+            self._bot_hits += 1
+            due = (
+                self.inline
+                or self._bot_hits >= BOT_FLUSH_HITS
+                or time.monotonic() - self._bots_flushed >= BOT_FLUSH_SECONDS
+            )
+        if due:
+            self.flush_bots()
+            self.after_append()
+        elif self._writer is None or self._writer_pid != os.getpid():
+            self._start_writer()  # its loop spools the tally within BOT_FLUSH_SECONDS
+
+    def flush_bots(self, only_if_due: bool = False) -> None:
+        """Spool the bot tally: one line per day with its count (``{"bot": day, "n": n}``)."""
+        with self._bot_lock:
+            if not self._bots or (
+                only_if_due and time.monotonic() - self._bots_flushed < BOT_FLUSH_SECONDS
+            ):
+                return
+            tally, self._bots, self._bot_hits = self._bots, Counter(), 0
+            self._bots_flushed = time.monotonic()
+        for day, count in sorted(tally.items()):
+            self.spool.append(json.dumps({"bot": day, "n": count}))
 
     def after_append(self) -> None:
         """Inline mode drains now; otherwise make sure this process's writer is running."""
@@ -95,7 +147,7 @@ class Analytics:
             self._wake.wait(self.flush_seconds)
             self._wake.clear()
             try:
-                self.flush()
+                self.flush(bots_only_if_due=True)
                 if time.monotonic() - last_maintenance >= self.maintenance_seconds:
                     last_maintenance = time.monotonic()
                     self.maintain()
@@ -103,21 +155,22 @@ class Analytics:
                 log.exception("analytics writer failed; events stay in the spool")
 
     def maintain(self) -> None:
-        """The periodic part: replay segments of dead workers, purge events past retention."""
+        """The periodic part: replay segments of dead workers, purge events past retention
+        (and expired erasure tombstones, after the replay), trim the quarantine."""
         from .store import purge
 
         database = db.database.obj
         with database.connection_context():
             self.replay()
-            cutoff = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(
-                days=self.retention_days
-            )
-            purge(cutoff)
+            now = datetime.datetime.now(datetime.UTC)
+            purge(now.replace(tzinfo=None) - datetime.timedelta(days=self.retention_days))
+        self.spool.purge_quarantine(now - datetime.timedelta(days=self.quarantine_days))
 
-    def flush(self) -> int:
+    def flush(self, bots_only_if_due: bool = False) -> int:
         """Close the open segment and store every ready one (the writer's loop, and at exit)."""
         from .store import drain
 
+        self.flush_bots(only_if_due=bots_only_if_due)
         self.spool.rotate()
         database = db.database.obj
         try:
@@ -131,6 +184,7 @@ class Analytics:
         """Store everything on disk, including segments left by workers that died."""
         from .store import drain
 
+        self.flush_bots()
         self.spool.rotate()
         return drain(self.spool, include_abandoned=True)
 
@@ -173,6 +227,12 @@ def init_app(
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     db.database.initialize(database)
+    from .models import ErasureTombstone
+
+    # tombstones hold a keyed digest of erased ids; every process of the site has this key
+    ErasureTombstone.key = hashlib.sha256(
+        b"winlas analytics erasure tombstone\0" + str(app.config.get("SECRET_KEY") or "").encode()
+    ).digest()
     state = Analytics(app, allows, current_user_id)
     state.rate_limit = rate_limit
     state.guard = guard

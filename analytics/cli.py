@@ -29,7 +29,8 @@ group.add_command(profiles_command)
 @group.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def stats_command(as_json: bool) -> None:
-    """Counts of events, visits, visitors, dropped bots and lines waiting in the spool."""
+    """Counts of events, visits, visitors, dropped bots, lines waiting in the spool and lines
+    the database would not take (in the spool folder's quarantine.jsonl)."""
     state = current_app.extensions["analytics"]
     figures = {
         "events": Event.select().count(),
@@ -41,12 +42,13 @@ def stats_command(as_json: bool) -> None:
             .scalar()
         ),
         "spooled_lines": state.spool.pending_lines(),
+        "quarantined_lines": state.spool.quarantined_lines(),
     }
     if as_json:
         click.echo(json.dumps(figures))
     else:
         for name, value in figures.items():
-            click.echo(f"{name:14} {value}")
+            click.echo(f"{name:17} {value}")
 
 
 @group.command("classify")
@@ -69,9 +71,18 @@ def classify_command() -> None:
 
 @group.command("replay")
 def replay_command() -> None:
-    """Store events waiting in the spool, also those of workers that died."""
-    stored = current_app.extensions["analytics"].replay()
+    """Store events waiting in the spool, also those of workers that died.
+
+    Never stops at a bad line: an unreadable or unstorable one goes to the quarantine, and
+    while the database is unreachable the lines stay in the spool for the next run."""
+    state = current_app.extensions["analytics"]
+    stored = state.replay()
     click.echo(f"replayed {stored} event(s)")
+    waiting, quarantined = state.spool.pending_lines(), state.spool.quarantined_lines()
+    if waiting:
+        click.echo(f"{waiting} line(s) still wait in the spool (is the database reachable?)")
+    if quarantined:
+        click.echo(f"{quarantined} line(s) in quarantine: {state.spool.quarantine_path}")
 
 
 @group.command("purge")

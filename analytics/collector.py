@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -16,9 +15,9 @@ from flask.ctx import RequestContext
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES, dump_cookie
 
-from .enrich import anonymise_ip, classify_referrer, scrub_url
+from .enrich import anonymise_ip, classify_referrer, scrub_label, scrub_target, scrub_url
 from .payload import PayloadError, parse
-from .useragent import classify
+from .useragent import Client, classify
 
 ACCEPTED_TYPES = ("application/json", "text/plain")  # sendBeacon sends text/plain
 
@@ -26,7 +25,9 @@ ACCEPTED_TYPES = ("application/json", "text/plain")  # sendBeacon sends text/pla
 _scrub = lru_cache(maxsize=8192)(scrub_url)
 _referrer = lru_cache(maxsize=8192)(classify_referrer)
 _anonymise = lru_cache(maxsize=8192)(anonymise_ip)
-_VISITOR = re.compile(r"^[0-9a-f]{32}$")
+_target = lru_cache(maxsize=8192)(scrub_target)
+_label = lru_cache(maxsize=8192)(scrub_label)
+_VISITOR = re.compile(r"[0-9a-f]{32}")
 
 
 def blueprint() -> Blueprint:
@@ -135,17 +136,21 @@ def _same_origin(req, host: str) -> bool:
     return bool(source) and _origin_of(source[:2048]) == host
 
 
-def _target(value: str, host: str) -> str:
-    """A click target as host+path for outbound links, path for our own; never a query."""
-    if not value:
-        return ""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return value[:40]  # a tag name such as "button"
-    path, _utm = _scrub(value)
-    if parts.netloc.lower() == host.lower():
-        return path
-    return (parts.hostname or "")[:200] + path
+def _client(user_agent: str) -> Client:
+    """The classified user agent with what is stored of it cleaned: a header is bytes the
+    client chose, and a NUL or a control character in a browser name would be refused by
+    PostgreSQL in the writer (or spoil a report), so only printable text is kept."""
+    client = classify(user_agent)
+    fields = (client.browser, client.browser_version, client.os, client.os_version, client.device)
+    if all(value.isprintable() for value in fields):
+        return client
+    return replace(
+        client,
+        **{
+            name: "".join(ch for ch in getattr(client, name) if ch.isprintable())
+            for name in ("browser", "browser_version", "os", "os_version", "device")
+        },
+    )
 
 
 def route():
@@ -162,16 +167,18 @@ def collect(req, user_id: int | None):
     host = req.host
     if not _same_origin(req, host):
         return refuse(403, "cross-origin requests are not accepted")
-    client = classify(req.headers.get("User-Agent", ""))
+    # the limit comes before the user agent is looked at: a bot's User-Agent must not be a way
+    # around it (BAD_INPUTS 25; 300 requests of curl/8.5.0 in a second were all 202)
+    if state.rate_limit is not None and not state.rate_limit(req):
+        return refuse(429, "too many requests from this client; try again in a minute")
+    client = _client(req.headers.get("User-Agent", ""))
     if client.is_bot:
-        # counted per day, nothing about the bot is kept; no need to read what it sent
-        state.spool.append(json.dumps({"bot": datetime.date.today().isoformat()}))
-        state.after_append()
+        # counted per day in memory, nothing about the bot is kept and its body is not read;
+        # bots are counted whatever their consent cookie says, as they always were
+        state.count_bot()
         return answer(202, {"dropped": "bot"})
     if not state.allows(req, "statistics"):
         return refuse(403, "no statistics consent: nothing was stored")
-    if state.rate_limit is not None and not state.rate_limit(req):
-        return refuse(429, "too many requests from this client; try again in a minute")
     req.max_content_length = state.max_body
     raw = req.get_data(cache=False)  # 413 above the limit
     now = time.time()
@@ -180,7 +187,7 @@ def collect(req, user_id: int | None):
     except PayloadError as error:
         return refuse(400, error.message, error.field)
     visitor = req.cookies.get(state.visitor_cookie, "")
-    new_visitor = not _VISITOR.match(visitor)
+    new_visitor = not _VISITOR.fullmatch(visitor)
     if new_visitor:
         visitor = uuid.uuid4().hex
     # the full address is used here, in memory, for the location; only its /24 (/48) is kept
@@ -227,7 +234,7 @@ def _enrich(event, host: str) -> dict:
                 item[key] = value
     elif event.type == "click":
         item["target"] = _target(event.target, host)
-        item["name"] = event.name
+        item["name"] = _label(event.name)
     else:
         item["ms"] = event.ms
     return item

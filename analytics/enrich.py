@@ -23,6 +23,8 @@ __all__ = [
     "UTM_KEYS",
     "anonymise_ip",
     "classify_referrer",
+    "scrub_label",
+    "scrub_target",
     "scrub_url",
     "site_host_of",
 ]
@@ -33,6 +35,10 @@ MAX_PATH_LENGTH = 512
 MAX_UTM_LENGTH = 100
 # Browsers cut the Referer header at 4096 characters; anything longer was not sent by one.
 MAX_REFERRER_LENGTH = 4096
+# A click's name is a label for a report, not the element's whole text.
+MAX_LABEL_LENGTH = 80
+# Event.target holds at most this much: an outbound host (200) plus a path must still fit.
+MAX_TARGET_LENGTH = 512
 # Far beyond any real page URL; parsing more would only spend CPU on an attacker's input.
 MAX_URL_LENGTH = 64 * 1024
 
@@ -105,6 +111,14 @@ _JWT = re.compile(
 )
 _LETTER_DIGIT = re.compile(r"(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# In a click label: anything around an "@" is an address or a handle, never a button's words.
+_LABEL_EMAIL = re.compile(r"\S*@\S*")
+# A phone number as people write it: "070-123 45 67", "+46 8 123 456 78", "(08) 123 45 67".
+# Only a run holding 7 digits or more counts (see _drop_phone), so "3 av 4" or "1 995 kr" stay.
+_LABEL_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d \t\u00a0().\-/]{4,}\d(?!\w)")
+_LABEL_DIGITS = re.compile(r"\d{5,}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SPACES = re.compile(r"\s+")
 # Characters kept literally when a path segment is re-encoded: RFC 3986 pchar plus "%", so
 # existing escapes survive unchanged and only raw unsafe characters get encoded.
 _PCHAR_SAFE = "!$&'()*+,;=:@%-._~"
@@ -287,3 +301,66 @@ def scrub_url(url: str) -> tuple[str, dict[str, str]]:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "/", {}
     return _scrub_path(parts.path or "/"), _utm_tags(parts.query)
+
+
+def _drop_phone(match: re.Match) -> str:
+    text = match.group(0)
+    if _ISO_DATE.fullmatch(text) or sum(ch.isdigit() for ch in text) < 7:
+        return text  # a date or a short number ("2026-03-12", "3 av 4") is no phone number
+    return " "
+
+
+def scrub_label(name: str) -> str:
+    """A click's name as a short label: email addresses, phone-number-shaped strings and runs
+    of 5 digits or more (customer, order or personal identity numbers) removed.
+
+    The tracker sends an element's ``data-track`` or its text; on a staff page that text can be
+    a person's address or number (BAD_INPUTS 34), so the server keeps only what reads like a
+    label, whatever the browser sent.
+    """
+    if not isinstance(name, str) or not name:
+        return ""
+    text = _clean_text(name)
+    if "@" in text:
+        text = _LABEL_EMAIL.sub(" ", text)
+    if any(ch.isdigit() for ch in text):
+        text = _LABEL_PHONE.sub(_drop_phone, text)
+        text = _LABEL_DIGITS.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip(" ,;:-/|()")
+    return text[:MAX_LABEL_LENGTH].rstrip()
+
+
+def scrub_target(value: str, site_host: str) -> str:
+    """Where a click leads, as path (our own pages) or host + path (outbound); never a query.
+
+    ``mailto:``, ``tel:``, ``sms:`` and any other non-web link is kept as its scheme only
+    ("mailto:"): the rest of it is an address or a number. ``site_host`` is the request's
+    host (with its port), to tell our own links from outbound ones.
+    """
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()
+    if not value or len(value) > MAX_URL_LENGTH:
+        return ""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return ""
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https") and parts.netloc:
+        path, _utm = scrub_url(value)
+        if parts.netloc.lower() == str(site_host).lower():
+            return path
+        try:
+            host = parts.hostname or ""
+        except ValueError:
+            host = ""
+        host = host if _HOST.fullmatch(host) else ""
+        return (host[:200] + path)[:MAX_TARGET_LENGTH]
+    if scheme:
+        return scheme[:20] + ":"
+    if parts.netloc:  # "//host/path": a link relative to the page's scheme
+        return scrub_target("https:" + value, site_host)
+    if value.startswith("/") or "?" in value or "#" in value:  # a relative link
+        return scrub_url("http://relative/" + value.lstrip("/"))[0]
+    return scrub_label(value)[:40]  # a tag name such as "button"

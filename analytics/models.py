@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
+from collections.abc import Iterable
 
 import peewee
 
@@ -121,7 +124,78 @@ class DroppedCount(BaseModel):
         )
 
 
+# the advisory lock that orders analytics writers against erasures (any fixed 64-bit number)
+ERASURE_LOCK = 0x616E_616C_7974_6963
+
+
+class ErasureTombstone(BaseModel):
+    """A user id or visitor id that was erased, as a keyed digest, until ``expires_at``.
+
+    A line can wait in the spool after its person was erased (accepted 130 ms before, stored
+    after): the writer drops lines whose user or browser has a tombstone. Only an HMAC of the
+    id is kept, never the id (a user id is a small number, a plain hash would name it), and
+    only as long as a line can wait in the spool (``ANALYTICS_TOMBSTONE_DAYS``).
+    """
+
+    digest = peewee.CharField(max_length=64, unique=True)
+    expires_at = peewee.DateTimeField(index=True)
+
+    # set by init_app from the app's SECRET_KEY; every process of a site shares that key
+    key = b""
+
+    class Meta:
+        table_name = "erasure_tombstone"
+
+    @classmethod
+    def digest_of(cls, kind: str, value) -> str:
+        return hmac.new(cls.key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    @classmethod
+    def add(cls, digests: Iterable[str], expires_at: datetime.datetime) -> int:
+        """Lay tombstones (a later erasure of the same id pushes its expiry out)."""
+        rows = [{"digest": digest, "expires_at": expires_at} for digest in sorted(set(digests))]
+        for start in range(0, len(rows), 200):
+            (
+                cls.insert_many(rows[start : start + 200])
+                .on_conflict(conflict_target=[cls.digest], update={cls.expires_at: expires_at})
+                .execute()
+            )
+        return len(rows)
+
+    @classmethod
+    def present(cls, digests: Iterable[str]) -> set[str]:
+        """Which of ``digests`` have a tombstone (expired ones too, until they are purged)."""
+        wanted = sorted(set(digests))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            found.update(
+                row[0]
+                for row in cls.select(cls.digest)
+                .where(cls.digest.in_(wanted[start : start + 500]))
+                .tuples()
+            )
+        return found
+
+    @classmethod
+    def serialise(cls, erasing: bool) -> None:
+        """Within a transaction: order it against erasures (PostgreSQL; a no-op elsewhere).
+
+        A writer whose transaction began before an erasure's commit would not see its
+        tombstones and store a line of the person after the erasure. Writers take this lock
+        shared, an erasure exclusively until it commits, so a writer either finishes before
+        the erasure deletes or reads the tombstones after. SQLite needs nothing: its writers
+        hold the database's one write lock from BEGIN IMMEDIATE."""
+        database = cls._meta.database.obj
+        if isinstance(database, peewee.PostgresqlDatabase):
+            function = "pg_advisory_xact_lock" if erasing else "pg_advisory_xact_lock_shared"
+            database.execute_sql(f"SELECT {function}(%s)", (ERASURE_LOCK,))
+
+    @classmethod
+    def expired(cls, moment: datetime.datetime) -> peewee.ModelDelete:
+        return cls.delete().where(cls.expires_at < moment)
+
+
 from .profile_models import PROFILE_MODELS  # noqa: E402
 from .rollup_models import ROLLUP_MODELS  # noqa: E402
 
-MODELS = [Visit, Event, DroppedCount, *ROLLUP_MODELS, *PROFILE_MODELS]
+MODELS = [Visit, Event, DroppedCount, ErasureTombstone, *ROLLUP_MODELS, *PROFILE_MODELS]

@@ -104,6 +104,13 @@ def _text(event: dict, key: str, where: str) -> str:
         raise PayloadError(f"{where}.{key}", f"is longer than {TEXT_FIELDS[key]} characters")
     if "\x00" in value:
         raise PayloadError(f"{where}.{key}", "contains a NUL character")
+    if not value.isascii():
+        # JSON's "\ud800" escape decodes to a lone surrogate: a str no UTF-8 encoder or
+        # database takes. Refused here, it can never block a spool segment later.
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise PayloadError(f"{where}.{key}", "is not valid Unicode (a lone surrogate)") from exc
     return value
 
 
@@ -142,7 +149,7 @@ def parse(raw: bytes, now_ms: int, max_events: int) -> list[IncomingEvent]:
         event_id = event.get("id")
         if event_id is None:
             event_id = str(uuid.uuid4())
-        elif not isinstance(event_id, str) or not _UUID.match(event_id):
+        elif not isinstance(event_id, str) or not _UUID.fullmatch(event_id):
             raise PayloadError(f"{where}.id", "must be a UUID")
         ts = _number(event, "ts", where)
         if ts is None or not now_ms - PAST_WINDOW_MS <= ts <= now_ms + FUTURE_WINDOW_MS:
@@ -150,7 +157,7 @@ def parse(raw: bytes, now_ms: int, max_events: int) -> list[IncomingEvent]:
         ms = _number(event, "ms", where) or 0
         fields = {key: _text(event, key, where) for key in TEXT_FIELDS if key != "url"}
         for key in ("screen", "viewport"):
-            if fields[key] and not _SIZE.match(fields[key]):
+            if fields[key] and not _SIZE.fullmatch(fields[key]):
                 raise PayloadError(f"{where}.{key}", 'must look like "1920x1080"')
         parsed.append(
             IncomingEvent(

@@ -7,14 +7,27 @@ its transaction committed, and event ids are unique, so reading one twice stores
 
 Segment files move through states by atomic renames, so several workers and the ``replay``
 command can share the folder:  ``<pid>-<n>.open`` → ``.ready`` → ``.work-<pid>`` → deleted.
+
+A line the database cannot take (after a bounded number of tries, see ``store.drain``) is moved
+to ``quarantine.jsonl`` in the same folder, one JSON object per line (``at``, ``error``,
+``tries``, ``line``: the original line), so it never holds up the lines around it and nothing
+accepted is silently dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import fcntl
+import json
 import os
+import re
 import threading
 import time
 from pathlib import Path
+
+QUARANTINE = "quarantine.jsonl"
+_SEGMENT = re.compile(r"^\d+-\d+\.(?:open|ready|work-\d+)$")
 
 
 def _alive(pid: int) -> bool:
@@ -73,9 +86,12 @@ class Spool:
         """Take the ready segments (and, for replay, those left by dead processes) for work."""
         if not self.folder.exists():
             return []
-        candidates = sorted(self.folder.glob("*.ready"))
+        # only our own names: a stray file ("notes.open") must not stop a replay
+        candidates = [p for p in sorted(self.folder.glob("*.ready")) if _SEGMENT.match(p.name)]
         if include_abandoned:
             for path in sorted(self.folder.glob("*.open")) + sorted(self.folder.glob("*.work-*")):
+                if not _SEGMENT.match(path.name):
+                    continue
                 owner = (
                     int(path.suffix.split("-")[1])
                     if ".work-" in path.name
@@ -103,12 +119,103 @@ class Spool:
         """The database refused the segment: make it ready again for a later attempt."""
         path.rename(path.with_name(f"{path.name.split('.')[0]}.ready"))
 
+    @staticmethod
+    def rewrite(path: Path, lines: list[str]) -> None:
+        """Replace a claimed segment's content by ``lines`` (what is still to be stored).
+
+        Written beside it and renamed over it: a crash leaves either the old or the new
+        content, never half of one."""
+        temporary = path.with_name(f"{path.name}.rewrite")
+        with open(temporary, "wb") as handle:
+            handle.write("".join(line + "\n" for line in lines).encode())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+
+    @property
+    def quarantine_path(self) -> Path:
+        return self.folder / QUARANTINE
+
+    def quarantine(self, entries: list[dict]) -> None:
+        """Append lines the database would not take, with why, to ``quarantine.jsonl``.
+
+        Always fsync'd: the caller deletes the lines from their segment right after, and this
+        file is then their only copy (it is rare, so the cost does not matter)."""
+        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        data = "".join(
+            json.dumps({"at": now, **entry}, ensure_ascii=True) + "\n" for entry in entries
+        ).encode()
+        with self._quarantine_lock(), open(self.quarantine_path, "ab") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def quarantined_lines(self) -> int:
+        """Lines in the quarantine file."""
+        try:
+            with open(self.quarantine_path, "rb") as handle:
+                return sum(1 for line in handle if line.strip())
+        except FileNotFoundError:
+            return 0
+
+    def purge_quarantine(self, cutoff: datetime.datetime) -> int:
+        """Drop quarantined lines put there before ``cutoff`` (aware, UTC); returns how many.
+
+        They hold what the spool holds (pseudonymous ids, paths), so they are kept no longer
+        than an operator needs to look at them."""
+        path = self.quarantine_path
+        if not path.exists():
+            return 0
+        with self._quarantine_lock():
+            return self._purge_quarantine(path, cutoff)
+
+    @staticmethod
+    def _purge_quarantine(path: Path, cutoff: datetime.datetime) -> int:
+        def expired(entry: dict) -> bool:
+            try:
+                return datetime.datetime.fromisoformat(entry["at"]) < cutoff
+            except (ValueError, KeyError, TypeError):
+                return False  # not ours to judge: an operator's edit, say; kept
+
+        return _drop_entries(path, expired)
+
+    def forget_quarantined(self, user_id: int, visitor_ids: set[str]) -> int:
+        """Drop quarantined lines of an erased user or of their browsers; returns how many."""
+        path = self.quarantine_path
+        if not path.exists():
+            return 0
+
+        def theirs(entry: dict) -> bool:
+            try:
+                line = json.loads(entry["line"])
+                return line.get("u") == user_id or line.get("v") in visitor_ids
+            except (ValueError, KeyError, TypeError, AttributeError):
+                # unreadable: it may be anyone's, and nothing reads it but an operator; a
+                # line cut short keeps its beginning, where the ids are
+                return f'"u":{user_id},' in entry.get("line", "") or any(
+                    visitor in entry.get("line", "") for visitor in visitor_ids
+                )
+
+        with self._quarantine_lock():
+            return _drop_entries(path, theirs)
+
+    @contextlib.contextmanager
+    def _quarantine_lock(self):
+        """Workers of several processes append to the quarantine and one may purge it: an
+        flock on a file of its own (the quarantine itself is replaced when purged)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.folder / "quarantine.lock", "ab") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
     def pending_lines(self) -> int:
-        """Lines waiting on disk (all segments, all states)."""
+        """Lines waiting on disk (all segments, all states; not the quarantine)."""
         if not self.folder.exists():
             return 0
         total = 0
         for path in self.folder.iterdir():
+            if not _SEGMENT.match(path.name):
+                continue
             try:
                 with open(path, "rb") as handle:
                     total += sum(1 for line in handle if line.strip())
@@ -118,3 +225,26 @@ class Spool:
 
     def close(self) -> None:
         self.rotate()
+
+
+def _drop_entries(path: Path, drop) -> int:
+    """Rewrite the quarantine file without the entries ``drop(entry)`` is true for (the
+    caller holds the quarantine lock)."""
+    try:
+        raw = [line for line in path.read_bytes().splitlines() if line.strip()]
+    except FileNotFoundError:
+        return 0
+    keep = []
+    for line in raw:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            entry = None
+        if not isinstance(entry, dict) or not drop(entry):
+            keep.append(line)
+    if len(keep) == len(raw):
+        return 0
+    temporary = path.with_name(QUARANTINE + ".rewrite")
+    temporary.write_bytes(b"".join(line + b"\n" for line in keep))
+    os.replace(temporary, path)
+    return len(raw) - len(keep)

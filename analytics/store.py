@@ -1,7 +1,15 @@
-"""From spooled lines to rows: visits by the 30-minute rule, events stored once, bots counted."""
+"""From spooled lines to rows: visits by the 30-minute rule, events stored once, bots counted.
+
+No line can block another: a segment the database refuses as a whole is stored line by line,
+and a line that still fails after ``MAX_TRIES`` attempts (counted in the line itself, across
+attempts) goes to the spool's quarantine file with the error. An outage (connection refused,
+database locked) is no fault of a line: the segment is given back untouched and retried.
+Lines of a person erased while they waited in the spool are dropped (``ErasureTombstone``).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import logging
@@ -12,11 +20,27 @@ from pathlib import Path
 import peewee
 
 from .db import database
-from .models import DroppedCount, Event, Visit
+from .models import DroppedCount, ErasureTombstone, Event, Visit
 
 log = logging.getLogger("analytics.store")
 
 VISIT_GAP = datetime.timedelta(minutes=30)
+# attempts at a line the database refuses before it goes to the quarantine: a refusal that
+# depends on the moment (a deadlock, a race for a unique key) gets another chance, a line that
+# can never be stored does not hold its segment for long (the writer retries every 0.5 s)
+MAX_TRIES = 3
+# the errors that say the database is away, busy or not ready (SQLite's "database is locked",
+# a refused or lost connection, a lock timeout, a missing table before ``winlas migrate``), not
+# that a line is wrong: nothing is quarantined for them, the segment waits. What a line can
+# cause: DataError, IntegrityError, and the driver's own ValueError/UnicodeEncodeError (NUL,
+# lone surrogates) or a KeyError/TypeError for a line of the wrong shape.
+OUTAGE = (
+    peewee.OperationalError,
+    peewee.InterfaceError,
+    peewee.ProgrammingError,
+    peewee.InternalError,
+    peewee.NotSupportedError,
+)
 EXTERNAL_SOURCES = ("search", "social", "referral", "campaign")
 
 
@@ -130,19 +154,62 @@ def _open_visit(visit: Visit) -> OpenVisit:
     )
 
 
+def _without_erased(requests: list[dict]) -> list[dict]:
+    """The request lines whose user and browser were not erased while the lines waited.
+
+    A browser seen in a dropped line of an erased user gets a tombstone of its own: its later
+    anonymous lines belong to the same person (issue 10: a click accepted 130 ms before the
+    erasure, then 6 anonymous page views of the same ``winlas_vid``)."""
+    if not requests:
+        return requests
+    digest = ErasureTombstone.digest_of
+    users = {line["u"]: digest("u", line["u"]) for line in requests if line["u"] is not None}
+    visitors = {line["v"]: digest("v", line["v"]) for line in requests}
+    erased = ErasureTombstone.present([*users.values(), *visitors.values()])
+    if not erased:
+        return requests
+    kept, browsers = [], set()
+    for line in requests:
+        if line["u"] is not None and users[line["u"]] in erased:
+            browsers.add(visitors[line["v"]])
+        elif visitors[line["v"]] not in erased:
+            kept.append(line)
+    browsers -= erased
+    if browsers:
+        ErasureTombstone.add(
+            browsers,
+            max(
+                t.expires_at
+                for t in ErasureTombstone.select().where(
+                    ErasureTombstone.digest.in_(sorted(erased))
+                )
+            ),
+        )
+        kept = [line for line in kept if visitors[line["v"]] not in browsers]
+    log.info("dropped %d spooled line(s) of erased people", len(requests) - len(kept))
+    return kept
+
+
 def write_lines(lines: list[dict]) -> int:
     """Store spooled request lines in one transaction; returns the number of events offered."""
     bots: Counter = Counter()
     requests = []
     for line in lines:
         if "bot" in line:
-            bots[line["bot"]] += 1
+            # the collector counts bots in memory and spools a tally ("n") now and then
+            count = line.get("n", 1)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValueError(f"a bot tally of {count!r}")
+            bots[line["bot"]] += count
         else:
             requests.append(line)
     rows: list[tuple] = []
     with _write_transaction():
+        if requests:
+            ErasureTombstone.serialise(erasing=False)
         for day, count in bots.items():
             DroppedCount.add(datetime.date.fromisoformat(day), "bot", count)
+        requests = _without_erased(requests)
         current = {
             visitor: _open_visit(visit)
             for visitor, visit in Visit.latest_of(sorted({line["v"] for line in requests})).items()
@@ -252,36 +319,108 @@ def _write_transaction():
 
 
 def read_segment(path: Path) -> list[dict]:
-    """The lines of a segment; a torn last line (a crash mid-write) is logged and skipped."""
-    lines = []
+    """The lines of a segment; unreadable ones (a torn last line after a crash) are skipped."""
+    return [line for _raw, line in _read_entries(path)[0]]
+
+
+def _read_entries(path: Path) -> tuple[list[tuple[str, dict]], list[dict]]:
+    """(text, line) of each readable line, and quarantine entries for the unreadable ones."""
+    entries, unreadable = [], []
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, 1):
             if not raw.strip():
                 continue
+            # surrogateescape keeps any byte, so the quarantine holds exactly what was read
+            text = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
             try:
-                lines.append(json.loads(raw))
-            except ValueError:
-                log.warning("skipping unreadable line %d of %s", number, path.name)
-    return lines
+                line = json.loads(raw)
+                if not isinstance(line, dict):
+                    raise ValueError("not a JSON object")
+            except ValueError as exc:
+                log.warning("unreadable line %d of %s goes to the quarantine", number, path.name)
+                unreadable.append({"error": f"unreadable: {exc}"[:500], "tries": 0, "line": text})
+                continue
+            entries.append((text, line))
+    return entries, unreadable
+
+
+def _quarantine_entry(line: dict, tries: int, exc: Exception) -> dict:
+    original = {key: value for key, value in line.items() if key != "t"}
+    return {
+        "error": f"{type(exc).__name__}: {exc}"[:500],
+        "tries": tries,
+        "line": json.dumps(original, separators=(",", ":")),
+    }
 
 
 def drain(spool, include_abandoned: bool = False) -> int:
-    """Move every claimable segment into the database; returns events offered."""
+    """Move every claimable segment into the database; returns events offered.
+
+    Never raises for a line: an outage gives the segment back, anything else is stored line
+    by line and what cannot be stored ends in the quarantine (see the module's docstring)."""
     total = 0
     for path in spool.claim(include_abandoned=include_abandoned):
         try:
-            total += write_lines(read_segment(path))
-        except peewee.PeeweeException as exc:
-            log.warning("database refused %s, kept for later: %s", path.name, exc)
-            spool.give_back(path)
-            continue
-        spool.done(path)
+            total += _drain_segment(spool, path)
+        except Exception:  # noqa: BLE001 - a full disk, say: the next segment may still go
+            log.exception("could not store %s; it stays in the spool", path.name)
+            # a segment left claimed by a live process would wait for its death
+            with contextlib.suppress(OSError):
+                spool.give_back(path)
     return total
 
 
+def _drain_segment(spool, path: Path) -> int:
+    entries, unreadable = _read_entries(path)
+    if unreadable:
+        spool.quarantine(unreadable)
+        spool.rewrite(path, [text for text, _line in entries])
+    try:
+        stored = write_lines([line for _text, line in entries])
+    except OUTAGE as exc:
+        log.warning("database refused %s, kept for later: %s", path.name, exc)
+        spool.give_back(path)
+        return 0
+    except Exception as exc:  # noqa: BLE001 - a line's fault: find it below
+        log.warning("storing %s failed (%s); storing it line by line", path.name, exc)
+    else:
+        spool.done(path)
+        return stored
+    stored, keep, quarantined = 0, [], []
+    for index, (text, line) in enumerate(entries):
+        try:
+            stored += write_lines([line])
+        except OUTAGE as exc:
+            log.warning("database refused %s, kept for later: %s", path.name, exc)
+            keep.extend(text for text, _line in entries[index:])
+            break
+        except Exception as exc:  # noqa: BLE001 - this line, not the database
+            tries = line.get("t", 0) + 1 if isinstance(line.get("t", 0), int) else MAX_TRIES
+            if tries >= MAX_TRIES:
+                log.error(
+                    "line %d of %s quarantined after %d tries: %s", index, path.name, tries, exc
+                )
+                quarantined.append(_quarantine_entry(line, tries, exc))
+            else:
+                keep.append(json.dumps({**line, "t": tries}, separators=(",", ":")))
+    if quarantined:
+        spool.quarantine(quarantined)  # fsync'd before the lines leave their segment
+    if keep:
+        spool.rewrite(path, keep)
+        spool.give_back(path)
+    else:
+        spool.done(path)
+    return stored
+
+
 def purge(cutoff: datetime.datetime) -> tuple[int, int]:
-    """Delete raw events, and visits, last seen before ``cutoff``; returns (events, visits)."""
+    """Delete raw events, and visits, last seen before ``cutoff``; returns (events, visits).
+
+    Expired erasure tombstones go too (by the clock, not ``cutoff``: a tombstone's life is
+    how long a line can wait in the spool)."""
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     with database.atomic():
         events = Event.older_than(cutoff).execute()
         visits = Visit.delete().where(Visit.last_seen_at < cutoff).execute()
+        ErasureTombstone.expired(now).execute()
     return events, visits

@@ -7,6 +7,8 @@ id, never a request.
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Iterable
 
 import peewee
 from flask import current_app, has_app_context, has_request_context
@@ -15,7 +17,7 @@ from flask_babel import ngettext as _ngettext
 
 from . import profiles, rollups
 from .db import database
-from .models import Event, Visit
+from .models import ErasureTombstone, Event, Visit
 from .profile_models import InterestProfile, InterestScore
 
 # every column of a visit but its keys: a column added to Visit is exported without a change here
@@ -91,8 +93,21 @@ def personal_data(user_id: int) -> dict:
     }
 
 
-def erase_user(user_id: int) -> dict[str, int]:
+_VISITOR = re.compile(r"[0-9a-f]{32}")
+DEFAULT_TOMBSTONE_DAYS = 7
+
+
+def _tombstone_days() -> float:
+    if has_app_context():
+        return float(current_app.config.get("ANALYTICS_TOMBSTONE_DAYS", DEFAULT_TOMBSTONE_DAYS))
+    return DEFAULT_TOMBSTONE_DAYS
+
+
+def erase_user(user_id: int, visitor_ids: Iterable[str] = ()) -> dict[str, int]:
     """Erase what analytics holds about the user; returns counts of deleted rows.
+
+    ``visitor_ids``: browsers known to be the person's beyond what is stored (the erasing
+    request's own ``winlas_vid`` cookie, whose lines may all still be in the spool).
 
     The user's visits and events are DELETED entirely, not unlinked: a visit keeps its
     pseudonymous visitor id, which the person's browser still holds, so an unlinked visit
@@ -101,14 +116,28 @@ def erase_user(user_id: int) -> dict[str, int]:
     event carrying the user id, and the interest profiles of the user and of those browsers.
     Daily aggregates (rollups) keep their counts, which name nobody; the browsers' hashes
     leave their sets of unique visitors.
+
+    Lines of the user or of those browsers that still wait in the spool are dropped when the
+    writer reaches them: a tombstone (a keyed digest, no id) of each is kept for
+    ``ANALYTICS_TOMBSTONE_DAYS``, in the same transaction as the deletion.
     """
     with database.atomic():
+        ErasureTombstone.serialise(erasing=True)  # held until the caller's transaction commits
         visitors = sorted(
             {v.visitor_id for v in _linked_visits(user_id).select(Visit.visitor_id)}
             | {
                 e.visitor_id
                 for e in Event.select(Event.visitor_id).where(Event.user_id == user_id).distinct()
             }
+            | {v for v in visitor_ids if isinstance(v, str) and _VISITOR.fullmatch(v)}
+        )
+        expires_at = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(
+            days=_tombstone_days()
+        )
+        ErasureTombstone.add(
+            [ErasureTombstone.digest_of("u", user_id)]
+            + [ErasureTombstone.digest_of("v", visitor) for visitor in visitors],
+            expires_at,
         )
         visit_ids = Visit.select(Visit.id).where(
             (Visit.user_id == user_id) | Visit.visitor_id.in_(visitors)
@@ -137,6 +166,10 @@ def erase_user(user_id: int) -> dict[str, int]:
             Visit.delete().where((Visit.user_id == user_id) | Visit.visitor_id.in_(visitors))
         ).execute()
     counts["rollup_rows"] = rollups.forget_visitors(visitors)
+    state = current_app.extensions.get("analytics") if has_app_context() else None
+    if state is not None:
+        # a line of theirs the database would not take is no exception to the erasure
+        state.spool.forget_quarantined(user_id, set(visitors))
     return counts
 
 

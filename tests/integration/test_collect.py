@@ -387,7 +387,14 @@ def test_stats_classify_generate_and_purge_commands(app, consented):
     send(consented, [event()])
     runner = app.test_cli_runner()
     stats = json.loads(runner.invoke(args=["analytics", "stats", "--json"]).output)
-    assert stats == {"events": 1, "visits": 1, "visitors": 1, "dropped_bots": 0, "spooled_lines": 0}
+    assert stats == {
+        "events": 1,
+        "visits": 1,
+        "visitors": 1,
+        "dropped_bots": 0,
+        "spooled_lines": 0,
+        "quarantined_lines": 0,
+    }
     result = runner.invoke(args=["analytics", "classify"], input=f"{CHROME}\ncurl/8.5.0\n")
     first, second = (json.loads(line) for line in result.output.splitlines())
     assert first == {

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics.enrich import (
+    MAX_LABEL_LENGTH,
     MAX_PATH_LENGTH,
     REFERRER_SOURCES,
     SOURCES,
     anonymise_ip,
     classify_referrer,
+    scrub_label,
+    scrub_target,
     scrub_url,
     site_host_of,
 )
@@ -346,3 +351,104 @@ def test_classify_referrer_never_raises_and_returns_a_bare_host(
 def test_anonymise_ip_never_raises(address: str) -> None:
     result = anonymise_ip(address)
     assert isinstance(result, str)
+
+
+# --- click names and targets: no personal data by accident (issue 10, BAD_INPUTS 34) ---------
+
+PHONE_SHAPED = re.compile(r"\d[\d \-()]{5,}\d")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Karin Kund karin.kund@exempelkommun.se", "Karin Kund"),
+        ("Ring 070-123 45 67", "Ring"),
+        ("+46 8 123 456 78", ""),
+        ("Ring oss på (08) 123 45 67 i dag", "Ring oss på i dag"),
+        ("Kundnummer 123456", "Kundnummer"),
+        ("Personnummer 19800101-1234", "Personnummer"),
+        ("Skriv till karin@ eller @karin_k", "Skriv till eller"),
+        ("product-link", "product-link"),
+        ("Radera mitt konto", "Radera mitt konto"),
+        ("Webbinarium 2026-03-12", "Webbinarium 2026-03-12"),
+        ("3 av 4 platser kvar, 1 995 kr", "3 av 4 platser kvar, 1 995 kr"),
+        ("Version 2.10.3", "Version 2.10.3"),
+        ("Läs\nmer\u202e  ", "Läsmer"),
+    ],
+)
+def test_a_click_name_keeps_a_label_without_addresses_or_numbers(name, expected):
+    assert scrub_label(name) == expected
+
+
+def test_a_click_name_is_short():
+    assert len(scrub_label("Läs mer om WinLas " * 40)) <= MAX_LABEL_LENGTH
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.emails(),
+            st.from_regex(r"\+46 ?[1-9]\d{1,2}[ -]?\d{3} ?\d{2} ?\d{2}", fullmatch=True),
+            st.from_regex(r"0[1-9]\d{1,2}-\d{3} \d{2} \d{2}", fullmatch=True),
+            st.from_regex(r"\d{5,12}", fullmatch=True),
+            st.text(alphabet=st.characters(categories=["L", "Zs"]), max_size=12),
+        ),
+        max_size=6,
+    ).map(" ".join)
+)
+def test_no_address_phone_number_or_long_digit_run_survives_in_a_name(name):
+    label = scrub_label(name)
+    assert "@" not in label
+    assert not re.search(r"\d{5}", label)
+    assert not PHONE_SHAPED.search(label) or sum(ch.isdigit() for ch in label) < 7
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("mailto:karin.kund@exempelkommun.se?subject=x", "mailto:"),
+        ("MAILTO:Karin.Kund@Exempelkommun.se", "mailto:"),
+        ("tel:+46701234567", "tel:"),
+        ("tel:070-123%2045%2067", "tel:"),
+        ("sms:0701234567?body=hej", "sms:"),
+        ("javascript:alert(document.cookie)", "javascript:"),
+        ("https://skolverket.se/a?email=karin@exempel.se#x", "skolverket.se/a"),
+        ("https://www.winlas.se/kontakt?email=karin@exempel.se", "/kontakt"),
+        ("https://www.winlas.se/konto/karin@exempel.se/x", "/konto/:email/x"),
+        ("/kontakt?namn=Karin+Kund", "/kontakt"),
+        ("kontakt#karin", "/kontakt"),
+        ("//skolverket.se/b?q=1", "skolverket.se/b"),
+        ("button", "button"),
+        ("", ""),
+        ("http://[::1", ""),
+    ],
+)
+def test_a_click_target_never_keeps_an_address_number_or_query(target, expected):
+    assert scrub_target(target, SITE) == expected
+
+
+def test_a_click_target_fits_its_column():
+    target = "https://" + "a" * 63 + "." + "b" * 63 + ".se/" + "sida/" * 300
+    assert len(scrub_target(target, SITE)) <= 512
+
+
+@pytest.mark.parametrize(
+    "referrer",
+    [
+        "https://evil.example/?email=karin.kund@exempelkommun.se",
+        "https://evil.example/karin.kund@exempelkommun.se/profil",
+        "https://karin:hemligt@evil.example/?tel=0701234567",
+    ],
+)
+def test_a_referrer_keeps_its_host_only(referrer):
+    assert classify_referrer(referrer, SITE) == ("referral", "evil.example")
+
+
+def test_a_page_query_is_dropped_but_utm_tags_and_an_address_in_them_is_masked():
+    path, utm = scrub_url(
+        "https://www.winlas.se/kontakt?email=karin@exempel.se&utm_source=nyhetsbrev"
+        "&utm_term=karin@exempel.se&tel=0701234567"
+    )
+    assert path == "/kontakt"
+    assert utm == {"utm_source": "nyhetsbrev", "utm_term": ":email"}

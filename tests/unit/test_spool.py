@@ -1,5 +1,7 @@
 """The spool: lines survive until stored, segments move by atomic renames."""
 
+import datetime
+import json
 import os
 
 from analytics.spool import Spool
@@ -50,3 +52,52 @@ def test_an_empty_rotation_leaves_nothing(tmp_path):
     spool.rotate()
     spool.rotate()
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_quarantined_lines_are_kept_with_their_error_and_not_counted_as_pending(tmp_path):
+    spool = Spool(tmp_path)
+    spool.append("{}")
+    spool.quarantine([{"error": "UnicodeEncodeError: surrogates", "tries": 3, "line": '{"a":1}'}])
+    assert spool.pending_lines() == 1  # the quarantine is not waiting to be stored
+    assert spool.quarantined_lines() == 1
+    [entry] = [json.loads(line) for line in spool.quarantine_path.read_text().splitlines()]
+    assert entry["line"] == '{"a":1}' and entry["tries"] == 3 and "surrogates" in entry["error"]
+    assert datetime.datetime.fromisoformat(entry["at"]).tzinfo is not None
+    assert spool.claim() == [] and spool.claim(include_abandoned=True) == []  # never replayed
+    spool.close()
+
+
+def test_rewrite_replaces_a_claimed_segment_whole(tmp_path):
+    spool = Spool(tmp_path)
+    for n in range(3):
+        spool.append(f'{{"n": {n}}}')
+    spool.rotate()
+    [segment] = spool.claim()
+    spool.rewrite(segment, ['{"n": 2, "t": 1}'])
+    spool.give_back(segment)
+    assert spool.pending_lines() == 1
+    [again] = spool.claim()
+    assert again.read_text() == '{"n": 2, "t": 1}\n'
+    assert [p.name for p in tmp_path.iterdir()] == [again.name]  # no temporary file left
+
+
+def test_the_quarantine_is_trimmed_by_age(tmp_path):
+    spool = Spool(tmp_path)
+    spool.quarantine([{"error": "x", "tries": 3, "line": "new"}])
+    old = {"at": "2020-01-01T00:00:00+00:00", "error": "x", "tries": 3, "line": "old"}
+    with open(spool.quarantine_path, "a") as handle:
+        handle.write(json.dumps(old) + "\n")
+    cutoff = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)
+    assert spool.purge_quarantine(cutoff) == 1
+    assert [
+        json.loads(line)["line"] for line in spool.quarantine_path.read_text().splitlines()
+    ] == ["new"]
+    assert spool.purge_quarantine(cutoff) == 0
+
+
+def test_stray_files_in_the_spool_folder_are_left_alone(tmp_path):
+    for name in ("notes.open", "x-y.work-z", "backup.ready", "quarantine.jsonl"):
+        (tmp_path / name).write_text("{}\n")
+    spool = Spool(tmp_path)
+    assert spool.claim(include_abandoned=True) == []
+    assert spool.pending_lines() == 0
