@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
+from . import access, consent, db, errors, i18n, mail, pagecache, security
 from . import config as settings
-from . import consent, db, errors, i18n, mail, pagecache, security
 from .extensions import babel, csrf, limiter, login_manager
 
 PROJECT_ROOT = settings.PROJECT_ROOT
@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     register_analytics(app)
     security.trust_proxies(app)
+    access.init_app(app)
     return app
 
 

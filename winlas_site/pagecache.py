@@ -3,9 +3,14 @@
 Product, course and news pages are the same for every anonymous visitor in one language, yet
 rendering one costs a query or two and a template. Like a reverse proxy's micro-cache, this keeps
 the rendered HTML for a few seconds per worker, keyed on the path and on the cookies that change
-what is rendered. Anything personal stays out by construction: a request carrying a session or
-remember-me cookie is never served from or stored in the cache, nor is a response that sets a
-cookie, is not a 200 HTML page, or used a CSP nonce.
+what is rendered.
+
+The cache is opt-in: only endpoints the access table (``winlas_site/access.py``) declares
+cacheable are ever looked up or stored; every other page is never cached, whatever headers it
+sets (a consent receipt once said ``no-store`` and was cached anyway). On top of that, a request
+carrying a session or remember-me cookie is never served from or stored in the cache, nor is a
+response that sets a cookie, says ``no-store``/``private``, is not a 200 HTML page, or used a CSP
+nonce.
 """
 
 from __future__ import annotations
@@ -15,6 +20,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, request, session
+
+from . import access
+
+# a response that says any of these is personal or must not be kept, even on a cacheable page
+UNCACHEABLE_DIRECTIVES = ("no-store", "private", "no-cache")
 
 
 def vary_on(app: Flask, variant: Callable[[], str]) -> None:
@@ -37,13 +47,16 @@ class PageCache:
 
     def key(self) -> tuple | None:
         """The cache key of the current request, or None when it must not be cached."""
-        if request.method != "GET" or request.endpoint in (None, "static"):
+        if request.method != "GET" or request.endpoint is None or not access.cacheable():
             return None
         config = current_app.config
         cookies = request.cookies
         if config["SESSION_COOKIE_NAME"] in cookies or config["REMEMBER_COOKIE_NAME"] in cookies:
             return None
-        path = request.full_path
+        try:
+            path = request.full_path
+        except UnicodeDecodeError:  # raw bytes in the query string: the view answers 400
+            return None
         if len(path) > 512:
             return None
         return (path, *(vary() for vary in _variants()))
@@ -71,6 +84,7 @@ class PageCache:
             or response.mimetype != "text/html"
             or response.direct_passthrough
             or "Set-Cookie" in response.headers
+            or any(d in response.headers.get("Cache-Control", "") for d in UNCACHEABLE_DIRECTIVES)
             # the session cookie is written after this hook: a modified session means one.
             or session.modified
             or "csp_nonce" in g

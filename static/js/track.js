@@ -1,9 +1,29 @@
 /* First-party statistics, loaded only with statistics consent. Page views, clicks and engaged
-   time are queued and sent in batches to /api/collect; a withdrawal stops everything. */
+   time are queued and sent in batches to /api/collect; a withdrawal stops everything.
+   Nothing personal leaves the page: URLs go without query (utm_* kept) and fragment, mailto:/tel:
+   links as their scheme, click names without addresses, phone numbers or long digit runs. */
 (function () {
   "use strict";
   var d = document, w = window, n = navigator, KEY = "winlas_track_queue";
+  // only pages the server marks as public (the consent banner may load this file anywhere)
+  if (!d.body || !d.body.hasAttribute("data-tracked")) return;
   var queue = [], stopped = false, shown = Date.now(), engaged = 0;
+
+  // an absolute http(s) URL without query (but its utm_* tags) and fragment; else the scheme
+  function clean(href) {
+    var u, q = [];
+    try { u = new URL(href, location.href); } catch (e) { return ""; }
+    if (!/^https?:$/.test(u.protocol)) return u.protocol;
+    u.searchParams.forEach(function (v, k) {
+      if (/^utm_/.test(k)) q.push(encodeURIComponent(k) + "=" + encodeURIComponent(v));
+    });
+    return u.origin + u.pathname + (q.length ? "?" + q.join("&") : "");
+  }
+  // a short label: addresses, phone-number-shaped runs and long digit runs removed
+  function label(text) {
+    return (text || "").replace(/\S+@\S+/g, " ").replace(/\+?\d[\d\s().\/-]{5,}\d|\d{5,}/g, " ")
+      .replace(/\s+/g, " ").trim().slice(0, 60);
+  }
 
   function id() {
     return w.crypto && crypto.randomUUID ? crypto.randomUUID()
@@ -13,7 +33,7 @@
   }
   function push(event) {
     if (stopped) return;
-    event.id = id(); event.ts = Date.now(); event.url = location.href;
+    event.id = id(); event.ts = Date.now(); event.url = clean(location.href);
     queue.push(event);
     try { sessionStorage.setItem(KEY, JSON.stringify(queue)); } catch (e) { /* storage off */ }
   }
@@ -33,7 +53,7 @@
 
   try { queue = JSON.parse(sessionStorage.getItem(KEY)) || []; } catch (e) { queue = []; }
   push({
-    type: "pageview", referrer: d.referrer,
+    type: "pageview", referrer: d.referrer && clean(d.referrer),
     screen: screen.width + "x" + screen.height,
     viewport: w.innerWidth + "x" + w.innerHeight,
     tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
@@ -45,8 +65,8 @@
   d.addEventListener("click", function (e) {
     var el = e.target.closest && e.target.closest("a[href],button,[data-track]");
     if (!el || el.closest("[data-consent-banner]")) return;
-    push({ type: "click", target: el.href || el.tagName.toLowerCase(),
-      name: el.getAttribute("data-track") || (el.textContent || "").trim().slice(0, 80) });
+    push({ type: "click", target: el.href ? clean(el.href) : el.tagName.toLowerCase(),
+      name: label(el.getAttribute("data-track") || el.textContent) });
     flush();
   }, true);
   d.addEventListener("visibilitychange", function () {

@@ -386,3 +386,13 @@ def test_a_choice_from_the_http_twin_of_the_https_site_is_refused(app, client):
         headers={"Origin": "https://localhost"},
     )
     assert response.status_code == 303
+
+
+def test_accepting_in_place_on_a_staff_page_loads_no_tracker(app, client, demo):
+    response = client.post(
+        "/samtycke",
+        data={"action": "accept_all", "next": "/crm/"},
+        headers={**ORIGIN, "Accept": "application/json"},
+    )
+    assert "statistics" in response.json["categories"]
+    assert response.json["load"] == []

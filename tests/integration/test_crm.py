@@ -86,6 +86,49 @@ def test_status_owner_and_notes_are_edited_with_csrf(app, client, staff):
     assert client.post(f"/crm/leads/{lead.id}", data={"u-status": "vunnen"}).status_code == 400
 
 
+def test_a_marketer_reads_and_exports_leads_but_cannot_change_status_owner_org_or_notes(
+    app, client, create_user, auth, caplog
+):
+    """Issue 10 item 6: a marketer's POST /crm/leads/1 changed status, owner and organisation
+    and added a note (303, stored). DESIGN.md: marketers read and export, staff work leads."""
+    import logging
+
+    from tests.conftest import csrf_from
+
+    lead = add_lead(app, 1)
+    with app.app_context():
+        organisation = Organisation.create(name="Exempelkommun", customer_number="K-9")
+    marketer = create_user("marknad@winlas.se", role="marketer")
+    auth.login("marknad@winlas.se")
+    assert client.get("/crm/").status_code == 200
+    assert "person1@exempel.se" in client.get("/crm/leads.csv").get_data(as_text=True)
+    page = client.get(f"/crm/leads/{lead.id}").get_data(as_text=True)
+    assert "person1@exempel.se" in page and "<dt>Status</dt><dd>Ny</dd>" in page  # read-only
+    assert 'name="u-status"' not in page and 'name="n-text"' not in page  # no forms offered
+    token = csrf_from(client.get("/logga-ut").get_data(as_text=True))
+    with caplog.at_level(logging.WARNING, logger="winlas.auth"):
+        update = client.post(
+            f"/crm/leads/{lead.id}",
+            data={
+                "csrf_token": token,
+                "u-status": "vunnen",
+                "u-owner": str(marketer.id),
+                "u-organisation": str(organisation.id),
+            },
+        )
+        note = client.post(f"/crm/leads/{lead.id}", data={"csrf_token": token, "n-text": "Ringde"})
+    assert (update.status_code, note.status_code) == (403, 403)
+    assert f"denied user={marketer.id} role=marketer method=POST" in caplog.text
+    with app.app_context():
+        stored = Lead.get_by_id(lead.id)
+        assert (stored.status, stored.owner_id, stored.contact.organisation_id) == (
+            "ny",
+            None,
+            None,
+        )
+        assert LeadNote.select().count() == 0
+
+
 def test_an_unknown_status_is_refused(app, client, staff):
     from tests.conftest import csrf_from
 

@@ -1,5 +1,7 @@
 """The micro-cache of public pages: fast for anonymous visitors, never holding personal data."""
 
+import pytest
+
 from winlas_site.products.models import Product
 
 
@@ -46,3 +48,67 @@ def test_responses_that_set_cookies_or_are_not_200_are_not_cached(app, client):
     app.test_client().get("/om-oss")
     paths = {key[0] for key in app.extensions["page_cache"].entries}
     assert paths == {"/om-oss?"}
+
+
+def accepting_visitor(app):
+    """A fresh browser that accepted all in the banner; returns (client, consent id)."""
+    client = app.test_client()
+    answer = client.post(
+        "/samtycke",
+        data={"action": "accept_all", "next": "/"},
+        headers={"Origin": "http://localhost", "Accept": "application/json"},
+    )
+    return client, answer.json["consent_id"]
+
+
+def test_a_consent_receipt_is_never_served_from_the_cache_to_the_next_visitor(app, demo):
+    """Issue 10 item 3: the second visitor was shown the first one's consent id."""
+    first, first_id = accepting_visitor(app)
+    second, second_id = accepting_visitor(app)
+    assert first_id in first.get("/samtycke/kvitto").get_data(as_text=True)
+    receipt = second.get("/samtycke/kvitto").get_data(as_text=True)
+    assert second_id in receipt and first_id not in receipt
+    assert all(key[0] != "/samtycke/kvitto?" for key in app.extensions["page_cache"].entries)
+
+
+def add_page(app, endpoint: str, rule, headers: dict | None = None) -> str:
+    """A plain anonymous 200 HTML page at /prov/<endpoint>, declared with ``rule``."""
+    from flask import Blueprint
+
+    from winlas_site import access
+
+    blueprint = Blueprint(endpoint, __name__)
+    blueprint.add_url_rule(
+        f"/prov/{endpoint}",
+        "page",
+        lambda: ("<p>sida</p>", 200, headers or {}),
+    )
+    app.register_blueprint(blueprint)
+    access.declare(app, f"{endpoint}.page", rule)
+    return f"/prov/{endpoint}"
+
+
+def test_a_page_not_declared_cacheable_is_never_cached_whatever_its_headers(app):
+    from winlas_site import access
+
+    path = add_page(app, "notdeclared", access.page(cacheable=False))
+    for _ in range(2):
+        app.test_client().get(path)
+    assert app.extensions["page_cache"].entries == {}
+
+
+@pytest.mark.parametrize("header", ["no-store", "private, max-age=60", "no-cache"])
+def test_a_cacheable_page_that_says_no_store_or_private_is_not_cached(app, header):
+    from winlas_site import access
+
+    path = add_page(app, "declared", access.page(), {"Cache-Control": header})
+    app.test_client().get(path)
+    assert app.extensions["page_cache"].entries == {}
+
+
+def test_a_cacheable_page_is_cached(app):
+    from winlas_site import access
+
+    path = add_page(app, "plain", access.page())
+    app.test_client().get(path)
+    assert [key[0] for key in app.extensions["page_cache"].entries] == [f"{path}?"]

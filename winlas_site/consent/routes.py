@@ -9,7 +9,7 @@ from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from user_agents import parse as parse_user_agent
 
-from .. import profiling
+from .. import access, profiling
 from ..extensions import csrf
 from ..security import is_safe_redirect
 from . import bp, core
@@ -78,8 +78,9 @@ def decide():
             consent_id=consent.id,
             categories=sorted(consent.categories),
             revision=consent.revision,
+            # only where the page is one the access table lets carry the tracker
             load=[url_for("static", filename="js/track.js")]
-            if "statistics" in consent.categories
+            if "statistics" in consent.categories and access.tracked_path(target)
             else [],
             clear_storage=core.storage_to_clear(consent),
         )

@@ -18,7 +18,9 @@ from .csvexport import to_csv
 from .forms import STATUS_LABELS, LeadUpdateForm, NoteForm
 
 PER_PAGE = 25
-STAFF_ROLES = ("staff", "marketer")
+# DESIGN.md: marketers read the CRM and export it; only staff (and admins) work the pipeline
+READ_ROLES = ("staff", "marketer")
+WRITE_ROLES = ("staff",)
 
 
 def _filters() -> dict:
@@ -51,7 +53,7 @@ def _staff() -> list[User]:
 
 
 @bp.route("/")
-@role_required(*STAFF_ROLES)
+@role_required(*READ_ROLES)
 def index():
     """Leads, newest first, filterable and paginated."""
     filters = _filters()
@@ -73,7 +75,7 @@ def index():
 
 
 @bp.route("/leads.csv")
-@role_required(*STAFF_ROLES)
+@role_required(*READ_ROLES)
 def leads_csv():
     """The filtered lead list as CSV."""
     filters = _filters()
@@ -119,9 +121,9 @@ def leads_csv():
 
 # an id beyond the integer column's range is a plain 404, not a database error
 @bp.route("/leads/<int(max=2147483647):lead_id>", methods=["GET", "POST"])
-@role_required(*STAFF_ROLES)
+@role_required(*READ_ROLES, write=WRITE_ROLES)
 def lead(lead_id: int):
-    """One lead with the contact's other leads; status, owner and notes are edited here."""
+    """One lead with the contact's other leads; staff edit status, owner and notes here."""
     item = Lead.get_or_none(Lead.id == lead_id) or abort(404)
     update = LeadUpdateForm(
         prefix="u",
