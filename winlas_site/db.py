@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import sqlite3
+import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import peewee
 from flask import Flask
-from playhouse.db_url import connect
+from playhouse.db_url import connect, parseresult_to_dict
 from playhouse.migrations import Runner
+from playhouse.pool import PooledSqliteDatabase
+
+log = logging.getLogger("winlas.db")
 
 # Models of every winlas_site feature bind to this proxy; create_app initialises it from
 # DATABASE_URL. analytics keeps a proxy of its own and receives the same Database.
@@ -17,13 +25,119 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 HISTORY_TABLE = "winlas_site_migrations"
 
 SQLITE_PRAGMAS = {
+    # several gunicorn workers share one file: wait for the writer instead of failing. First,
+    # so that the pragmas after it (journal_mode takes a lock) wait this long too.
+    "busy_timeout": 5000,
     "journal_mode": "wal",
     "foreign_keys": 1,
-    # several gunicorn workers share one file: wait for the writer instead of failing.
-    "busy_timeout": 5000,
     "synchronous": "normal",
     "cache_size": -16000,
+    # deleted rows are overwritten with zeros, not left in free pages: an erased address must
+    # not stay readable in the file (P14). The WAL is checkpointed after an erasure (checkpoint).
+    "secure_delete": 1,
 }
+
+# a BEGIN or a lone statement that found the database locked past busy_timeout is tried this
+# many times in all: it has changed nothing yet, so trying again is safe.
+LOCKED_ATTEMPTS = 3
+# SQLite's primary result codes meaning "the database cannot be used right now", not "your SQL
+# is wrong": permission, busy, locked, read-only, I/O error, full, cannot open, protocol.
+# (An interrupted query, 9, is the dashboard's time budget, handled where it is set.)
+SQLITE_UNAVAILABLE = {3, 5, 6, 8, 10, 13, 14, 15}
+# PostgreSQL SQLSTATE classes/codes of the same kind: insufficient resources, connection
+# exceptions, the server shutting down or starting, serialization failures and deadlocks.
+POSTGRES_UNAVAILABLE_CLASSES = ("08", "53", "40")
+POSTGRES_UNAVAILABLE_CODES = ("57P01", "57P02", "57P03")
+
+
+def _driver_error(exc: BaseException) -> BaseException:
+    """The DB-API exception behind a peewee error (an argument of it, or its cause/context)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 10:
+        current = todo.pop(0)
+        if current in seen:
+            continue
+        seen.append(current)
+        if not isinstance(current, peewee.PeeweeException):
+            return current
+        todo += [arg for arg in current.args if isinstance(arg, BaseException)]
+        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
+    return exc
+
+
+def is_locked(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked"/"busy" (the write lock was not free in time)."""
+    error = _driver_error(exc)
+    if isinstance(error, sqlite3.OperationalError):
+        return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in (5, 6)
+    return False
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database cannot be reached or used right now (server down,
+    file unreadable, lock not free), as opposed to a bug: such requests answer 503."""
+    if not isinstance(exc, peewee.OperationalError | peewee.InterfaceError):
+        return False
+    error = _driver_error(exc)
+    if isinstance(error, sqlite3.Error):
+        return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in SQLITE_UNAVAILABLE
+    pgcode = getattr(error, "pgcode", "") or ""
+    if error.__class__.__module__.startswith("psycopg"):
+        if not pgcode:  # no SQLSTATE: the connection itself failed or was lost
+            return True
+        return pgcode[:2] in POSTGRES_UNAVAILABLE_CLASSES or pgcode in POSTGRES_UNAVAILABLE_CODES
+    # peewee's own errors ("connection not opened", a deferred database) are bugs
+    return False
+
+
+def _retry_locked(action, what: str):
+    """Run ``action`` again (at most LOCKED_ATTEMPTS in all) while SQLite reports it locked."""
+    for attempt in range(1, LOCKED_ATTEMPTS + 1):
+        try:
+            return action()
+        except peewee.OperationalError as exc:
+            if attempt == LOCKED_ATTEMPTS or not is_locked(exc):
+                raise
+            log.warning("database locked at %s, try %d of %d", what, attempt, LOCKED_ATTEMPTS)
+            # a little jitter, so the waiting writers do not all knock at the same moment
+            time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _WriteFirst:
+    """SQLite whose transactions take the write lock at BEGIN (IMMEDIATE).
+
+    A deferred transaction that reads before it writes (``Contact.upsert``) holds a snapshot;
+    when another writer commits first, its write fails at once with "database is locked" and
+    busy_timeout cannot help (the snapshot is stale). BEGIN IMMEDIATE queues writers on the busy
+    timeout instead. Every ``atomic()``/``transaction()`` begins IMMEDIATE unless asked for
+    another lock type (``atomic("DEFERRED")`` for a read-only block); lone statements outside a
+    transaction are single-statement transactions, which SQLite queues on its own. A BEGIN or a
+    lone statement that still finds the lock taken after busy_timeout is retried: it has done
+    nothing yet. A statement inside a transaction is never retried on its own.
+    """
+
+    def __init__(self, database, *args, lock_type: str = "IMMEDIATE", **kwargs):
+        super().__init__(database, *args, lock_type=lock_type, **kwargs)
+
+    def begin(self, lock_type=None):
+        begin = super().begin
+        _retry_locked(lambda: begin(lock_type), "BEGIN")
+
+    def execute_sql(self, sql, params=None):
+        execute = super().execute_sql
+        if self.in_transaction():
+            return execute(sql, params)
+        return _retry_locked(lambda: execute(sql, params), "query")
+
+
+class PooledSqliteWriteFirst(_WriteFirst, PooledSqliteDatabase):
+    """What the site runs on SQLite: pooled connections, writers first."""
+
+
+class SqliteWriteFirst(_WriteFirst, peewee.SqliteDatabase):
+    """The same without a pool (migrations, tests that must really close the file)."""
 
 
 class BaseModel(peewee.Model):
@@ -51,7 +165,23 @@ def make_database(url: str, pool: bool = True, **options) -> peewee.Database:
             options.setdefault("check_same_thread", False)
     if scheme.startswith("sqlite"):
         options.setdefault("pragmas", SQLITE_PRAGMAS)
+        # peewee's own URL parsing (query-string options too), our classes: writers go first
+        kwargs = {**parseresult_to_dict(urlparse(url)), **options}
+        pooled = urlparse(url).scheme == "sqlite+pool"
+        return (PooledSqliteWriteFirst if pooled else SqliteWriteFirst)(**kwargs)
     return connect(url, **options)
+
+
+def checkpoint(db: peewee.Database) -> bool:
+    """SQLite: copy the WAL into the database file and truncate it, so deleted bytes (zeroed by
+    secure_delete in the file) no longer survive in old WAL frames. True when it completed; a
+    reader still in the WAL leaves part of it (logged; the next full checkpoint finishes)."""
+    if not isinstance(db, peewee.SqliteDatabase):
+        return True
+    busy, _frames, _done = db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        log.warning("WAL checkpoint incomplete: a reader holds it; erased rows stay in the WAL")
+    return not busy
 
 
 def init_app(app: Flask) -> peewee.Database:

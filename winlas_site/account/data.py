@@ -18,7 +18,7 @@ from .. import inventory
 from ..auth.models import User, UserSession, now
 from ..consent.models import ConsentRecord
 from ..courses.models import CourseSession, Registration, RegistrationSeminar, local_now
-from ..db import database
+from ..db import checkpoint, database
 from ..leads.models import Contact, Lead, LeadNote, normalise_address
 from ..mail.models import FAILED, SENT, OutboxMessage
 from ..newsletter import models as newsletter
@@ -238,6 +238,10 @@ def person_data(
                 (
                     "type",
                     "status",
+                    "first_name",
+                    "last_name",
+                    "organisation_name",
+                    "work_phone",
                     "message",
                     "organisation_type",
                     "sites",
@@ -337,7 +341,9 @@ def _cancel_upcoming(registrations: list[Registration]) -> None:
                 send_email(other, "promoted")
 
 
-def erase_person(email: str, *, user: User | None = None) -> dict[str, int]:
+def erase_person(
+    email: str, *, user: User | None = None, visitor_ids: tuple[str, ...] = ()
+) -> dict[str, int]:
     """Erase the person with this address everywhere; return what was deleted, per table.
 
     Deleted: the account (and with it its sessions, retention notices, and the links from
@@ -346,6 +352,12 @@ def erase_person(email: str, *, user: User | None = None) -> dict[str, int]:
     waitlist), the newsletter subscription, preferences and mail events, every email to or
     about the address, and in analytics the user's profile and visits/events
     (``analytics.subjects.erase_user``).
+
+    ``visitor_ids``: the erasing browser's analytics visitor id, whose lines may all still
+    wait in the spool (analytics drops them when they arrive, as it does the user's).
+
+    Afterwards the person's files in the development outbox folder are deleted and SQLite's
+    WAL is checkpointed (secure_delete has zeroed the rows in the database file).
 
     Kept: proofs of consent (they name a browser's random consent id, never a person, and are
     deleted after WINLAS_CONSENT_RECORD_MONTHS); the audit log (a keyed digest of the address,
@@ -363,13 +375,11 @@ def erase_person(email: str, *, user: User | None = None) -> dict[str, int]:
         if user is not None:
             from analytics import subjects
 
-            for name, n in subjects.erase_user(user.id).items():
+            for name, n in subjects.erase_user(user.id, visitor_ids).items():
                 counts[f"analytics_{name}"] = n
         outbox_ids = [message.id for message in _outbox(address, related)]
         counts["outbox_message"] = (
-            OutboxMessage.delete().where(OutboxMessage.id.in_(outbox_ids)).execute()
-            if outbox_ids
-            else 0
+            OutboxMessage.delete_with_files(OutboxMessage.id.in_(outbox_ids)) if outbox_ids else 0
         )
         counts["newsletter"] = newsletter.forget(address)
         registration_ids = [registration.id for registration in registrations]
@@ -399,7 +409,21 @@ def erase_person(email: str, *, user: User | None = None) -> dict[str, int]:
             ).execute()
             Registration.update(user=None).where(Registration.user == user).execute()
             counts["user"] = User.delete().where(User.id == user.id).execute()
+    counts["outbox_files"] = _forget_outbox_files(address)
+    # secure_delete zeroed the rows in the database file; the WAL still holds the pages as they
+    # were before the erasure until it is checkpointed and truncated
+    checkpoint(database.obj)
     return {name: n for name, n in counts.items() if n}
+
+
+def _forget_outbox_files(address: str) -> int:
+    """Development outbox files that still mention the address once its rows are gone
+    (written under an older name, or kept after their row was purged)."""
+    from ..mail.transport import envelope_address, outbox_files
+
+    return outbox_files(current_app.instance_path).remove_mentioning(
+        address, envelope_address(address)
+    )
 
 
 def send_confirmation(address: str, language: str, reason: str) -> None:
@@ -426,15 +450,15 @@ def send_confirmation(address: str, language: str, reason: str) -> None:
 
 
 def scrub_confirmations() -> int:
-    """Delete erasure confirmations that are delivered or given up; return how many."""
-    return (
-        OutboxMessage.delete()
-        .where(
-            (OutboxMessage.related == CONFIRMATION_RELATED)
-            & OutboxMessage.status.in_((SENT, FAILED))
-        )
-        .execute()
+    """Delete erasure confirmations that are delivered or given up, with their files in the
+    development outbox; return how many. The WAL is checkpointed after a deletion, as after
+    the erasure itself."""
+    scrubbed = OutboxMessage.delete_with_files(
+        (OutboxMessage.related == CONFIRMATION_RELATED) & OutboxMessage.status.in_((SENT, FAILED))
     )
+    if scrubbed:
+        checkpoint(database.obj)
+    return scrubbed
 
 
 def unused_contacts(before: datetime.datetime) -> peewee.ModelSelect:

@@ -251,13 +251,29 @@ def erase():
         form.password.errors.append(_("Fel lösenord."))
         return render_template("account/erase.html", form=form), 400, PRIVATE
     address, language = user.email, current_language()
-    counts = person.erase_person(address, user=user)
+    counts = person.erase_person(address, user=user, visitor_ids=_browser()["visitor_ids"])
     AuditEntry.record("self_erase", email=address, details=counts)
     log.info("account erased by its owner (former user %s)", user.id)
     person.send_confirmation(address, language, "request")
     logout_user()
     session.clear()
-    return redirect(url_for(".erased"), 303)
+    return _forget_browser(redirect(url_for(".erased"), 303))
+
+
+def _forget_browser(response: Response) -> Response:
+    """What the browser keeps of the person goes with the erasure: the analytics visitor id
+    (a new one is issued later only with statistics consent, tied to nothing), the remember-me
+    cookie (its session row is gone already) and the tracker's queue in browser storage, which
+    could still hold the click on "Radera mitt konto". The consent cookie stays: it names a
+    browser's choice, not the person, and the banner should not ask again."""
+    from flask import current_app
+
+    config = current_app.config
+    secure = request.is_secure or bool(config.get("SESSION_COOKIE_SECURE"))
+    for name in (config["ANALYTICS_VISITOR_COOKIE"], config["REMEMBER_COOKIE_NAME"]):
+        response.delete_cookie(name, secure=secure, httponly=True, samesite="Lax")
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 @bp.route("/raderat")

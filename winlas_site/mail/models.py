@@ -24,6 +24,8 @@ QUEUED_GRACE = datetime.timedelta(minutes=2)
 # a message stays "sending" at most this long (SMTP timeouts are seconds): after that the worker
 # is taken to have died mid-send, and the message is tried again.
 SENDING_LEASE = datetime.timedelta(minutes=15)
+# ids per DELETE ... IN (...): well below SQLite's limit of bound parameters
+DELETE_BATCH = 500
 
 
 class OutboxMessage(BaseModel):
@@ -126,6 +128,23 @@ class OutboxMessage(BaseModel):
     @classmethod
     def purge(cls, before: datetime.datetime) -> int:
         """Delete sent and failed messages created before ``before``; return how many."""
-        return (
-            cls.delete().where(cls.status.in_((SENT, FAILED)) & (cls.created_at < before)).execute()
-        )
+        return cls.delete_with_files(cls.status.in_((SENT, FAILED)) & (cls.created_at < before))
+
+    @classmethod
+    def delete_with_files(cls, condition: peewee.Expression) -> int:
+        """Delete the rows matching ``condition`` and their .eml files in the development
+        outbox folder (a copy of the message, the address included); return the rows deleted.
+        """
+        from flask import current_app
+
+        from .transport import outbox_files
+
+        rows = list(cls.select(cls.id, cls.message_id, cls.created_at).where(condition))
+        if not rows:
+            return 0
+        outbox_files(current_app.instance_path).remove(rows)
+        deleted = 0
+        for start in range(0, len(rows), DELETE_BATCH):
+            batch = [row.id for row in rows[start : start + DELETE_BATCH]]
+            deleted += cls.delete().where(cls.id.in_(batch)).execute()
+        return deleted

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import email
 import email.policy
 import email.utils
+import logging
 import os
 import smtplib
 import ssl
+from collections.abc import Iterable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,6 +18,8 @@ from typing import Any, Protocol
 from email_validator import EmailNotValidError, validate_email
 
 from .models import OutboxMessage
+
+log = logging.getLogger("winlas.mail")
 
 
 class Transport(Protocol):
@@ -101,9 +106,51 @@ class FileTransport:
 
     def path_for(self, mime: EmailMessage) -> Path:
         """One file per message (a retry overwrites it): ``<date>-<message id>.eml``."""
-        local_part = str(mime["Message-ID"]).strip("<>").split("@", 1)[0]
-        day = email.utils.parsedate_to_datetime(str(mime["Date"])).strftime("%Y%m%d-%H%M%S")
-        return self.directory / f"{day}-{local_part}.eml"
+        day = email.utils.parsedate_to_datetime(str(mime["Date"]))
+        return self._path(day, str(mime["Message-ID"]))
+
+    def path_of(self, message: OutboxMessage) -> Path:
+        """The file of an outbox row, found from the row alone: ``build_mime`` takes the Date
+        from ``created_at`` and the Message-ID from ``message_id``, so this is the name
+        ``path_for`` gave it when it was delivered."""
+        return self._path(message.created_at, message.message_id)
+
+    def _path(self, moment: datetime.datetime, message_id: str) -> Path:
+        local_part = message_id.strip().strip("<>").split("@", 1)[0]
+        # a Message-ID is ours (make_msgid), but a file name must never leave the folder
+        local_part = "".join(ch for ch in local_part if ch.isalnum() or ch in "._-")
+        return self.directory / f"{moment.strftime('%Y%m%d-%H%M%S')}-{local_part}.eml"
+
+    def remove(self, messages: Iterable[OutboxMessage]) -> int:
+        """Delete the files of these outbox rows (and a half-written one); return how many."""
+        removed = 0
+        for message in messages:
+            path = self.path_of(message)
+            for candidate in (path, path.with_suffix(".tmp")):
+                try:
+                    candidate.unlink()
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+        return removed
+
+    def remove_mentioning(self, *needles: str) -> int:
+        """Delete every file whose headers or decoded body mention one of ``needles`` (case
+        ignored): files whose row is already gone (purged before files were deleted with it,
+        or written by an older version under another name). Returns how many."""
+        wanted = [needle.lower() for needle in needles if needle]
+        if not wanted or not self.directory.is_dir():
+            return 0
+        removed = 0
+        for path in [*self.directory.glob("*.eml"), *self.directory.glob("*.tmp")]:
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                continue
+            if any(needle in _readable_text(raw) for needle in wanted):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def send(self, mime: EmailMessage, sender: str, recipient: str) -> None:
         """Write the message as the SMTP server would receive it."""
@@ -117,6 +164,28 @@ class FileTransport:
         os.replace(partial, path)  # a reader never sees half a message
 
 
+def _readable_text(raw: bytes) -> str:
+    """The raw message and every decoded part (base64, quoted-printable, encoded words),
+    lower-cased: an address may be in any of them."""
+    texts = [raw.decode("utf-8", "replace")]
+    try:
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        texts += [str(value) for value in parsed.values()]
+        for part in parsed.walk():
+            if not part.is_multipart():
+                content = part.get_content()
+                texts.append(content if isinstance(content, str) else "")
+    except Exception:  # noqa: BLE001 - a broken file is searched as raw text only
+        log.warning("outbox file could not be parsed; searched as raw text")
+    return "\n".join(texts).lower()
+
+
+def outbox_files(instance_path: str) -> FileTransport:
+    """The development outbox folder of an instance (whether or not SMTP is configured now:
+    files written before still hold personal data)."""
+    return FileTransport(Path(instance_path) / "outbox")
+
+
 def transport_for(config: dict[str, Any], instance_path: str) -> Transport:
     """SMTP when ``WINLAS_SMTP_HOST`` is set, else the ``outbox/`` folder of the instance."""
     if config.get("WINLAS_SMTP_HOST"):
@@ -128,4 +197,4 @@ def transport_for(config: dict[str, Any], instance_path: str) -> Transport:
             bool(config["WINLAS_SMTP_STARTTLS"]),
             float(config["WINLAS_SMTP_TIMEOUT"]),
         )
-    return FileTransport(Path(instance_path) / "outbox")
+    return outbox_files(instance_path)
