@@ -5,6 +5,11 @@ The app hands over its Database in ``init_app``; analytics never opens a connect
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import peewee
@@ -26,3 +31,88 @@ def migrate(db: peewee.Database) -> list[str]:
     """Apply pending analytics migrations; return their names."""
     with db.connection_context():
         return Runner(db, str(MIGRATIONS), table_name=HISTORY_TABLE).up()
+
+
+# ------------------------------------------------------------------------------ time budget
+
+# SQLite calls the progress handler every this many virtual-machine steps: often enough to stop
+# within a fraction of a millisecond, rarely enough that the Python call costs nothing measurable
+PROGRESS_STEPS = 10_000
+DEFAULT_BUDGET_MS = 10_000
+_QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE of a statement cancelled by statement_timeout
+
+
+class TooHeavy(Exception):
+    """A query ran past the time budget and was stopped; the connection is still usable."""
+
+    def __init__(self, budget_ms: int):
+        super().__init__(f"query budget of {budget_ms} ms exceeded")
+        self.budget_ms = budget_ms
+
+
+_deadline = threading.local()
+
+
+def remaining_ms() -> int | None:
+    """Milliseconds left of the current budget (at least 1), None outside one.
+
+    TooHeavy once it is spent: a report that runs several statements stops between them too,
+    so the budget bounds the whole page, not each statement.
+    """
+    budget = getattr(_deadline, "budget", None)
+    if budget is None:
+        return None
+    left = int((budget[0] - time.monotonic()) * 1000)
+    if left <= 0:
+        raise TooHeavy(budget[1])
+    return left
+
+
+def _cancelled(exc: BaseException) -> bool:
+    """Whether ``exc`` (as peewee wraps it) is the database stopping a statement on our budget."""
+    seen = [exc, *exc.args[:1], exc.__cause__, exc.__context__]
+    for item in seen:
+        if getattr(item, "pgcode", None) == _QUERY_CANCELED:
+            return True
+        if isinstance(item, sqlite3.OperationalError) and str(item) == "interrupted":
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def time_budget(milliseconds: int) -> Iterator[None]:
+    """Run the body's queries within ``milliseconds``; past it, raise TooHeavy.
+
+    PostgreSQL: a transaction with ``SET LOCAL statement_timeout`` (it ends with the
+    transaction, so the pooled connection goes back to the pool without it; analytics.reports
+    lowers it to what is left before each of its statements). SQLite: a progress handler that
+    interrupts the running statement once the deadline has passed, removed afterwards. Either
+    way the statement is stopped by the database itself, the worker is never blocked past the
+    budget, and the connection serves the next request.
+    """
+    if getattr(_deadline, "budget", None) is not None:
+        yield  # within another budget: the enclosing one decides (and owns the transaction)
+        return
+    milliseconds = max(1, int(milliseconds))
+    db = database.obj
+    deadline = time.monotonic() + milliseconds / 1000
+    _deadline.budget = (deadline, milliseconds)
+    try:
+        if isinstance(db, peewee.PostgresqlDatabase):
+            with db.atomic():
+                db.execute_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+                yield
+        else:
+            connection = db.connection()
+            connection.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+            try:
+                yield
+            finally:
+                connection.set_progress_handler(None, PROGRESS_STEPS)
+    except Exception as exc:
+        # SQLite's interruption surfaces raw when it happens while rows are fetched
+        if _cancelled(exc):
+            raise TooHeavy(milliseconds) from exc
+        raise
+    finally:
+        _deadline.budget = None

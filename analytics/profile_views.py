@@ -12,10 +12,12 @@ import math
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 
 from . import profiles
 from .csvexport import to_csv
+from .dashboard.budget import budgeted, too_heavy_page
 from .profile_models import InterestProfile
 from .subjects import _label, topic_labels
 
@@ -101,7 +103,32 @@ def _segment_query() -> SegmentQuery:
         abort(400)
 
 
+SHORT_SEGMENT_DAYS = 7
+
+
+def _too_heavy(budget: int) -> str:
+    """Links to lighter questions: the list of profiles, a segment over fewer days."""
+    links = []
+    if request.endpoint in ("profiles.segment", "profiles.segment_csv"):
+        try:
+            query = SegmentQuery.from_args(request.args)
+        except ValueError:
+            query = None
+        if query is not None and query.days > SHORT_SEGMENT_DAYS:
+            shorter = {**query.args(), "dagar": str(SHORT_SEGMENT_DAYS)}
+            links.append(
+                (
+                    url_for("profiles.segment", **shorter),
+                    _("Samma segment för de senaste %(days)d dagarna", days=SHORT_SEGMENT_DAYS),
+                )
+            )
+    if request.endpoint != "profiles.index" or request.args.get("sida", "1") != "1":
+        links.append((url_for("profiles.index"), _("Alla profiler")))
+    return too_heavy_page(budget, selection=None, links=links)
+
+
 @bp.get("/")
+@budgeted(_too_heavy)
 def index():
     """Profiles, most recently active first, with their top topics and the segment form."""
     page = _int_arg("sida", 1, 1, MAX_PAGE)
@@ -123,6 +150,7 @@ def index():
 
 
 @bp.get("/besokare/<visitor_id>")
+@budgeted(_too_heavy)
 def visitor(visitor_id: str):
     """One browser's profile and its timeline of visits (raw events)."""
     if not _VISITOR.match(visitor_id):
@@ -142,6 +170,7 @@ def visitor(visitor_id: str):
 
 
 @bp.get("/person/<int:user_id>")
+@budgeted(_too_heavy)
 def person(user_id: int):
     """A person's interests over every browser linked to the account, and their visits."""
     if user_id > 2**31:
@@ -166,6 +195,7 @@ def person(user_id: int):
 
 
 @bp.get("/organisation/<int:organisation_id>")
+@budgeted(_too_heavy)
 def organisation(organisation_id: int):
     """An organisation's interests: the sum of its contacts' profiles (P17)."""
     if organisation_id > 2**31:
@@ -201,6 +231,7 @@ def _segment_rows(query: SegmentQuery) -> tuple[list[profiles.SegmentRow], dict[
 
 
 @bp.get("/segment")
+@budgeted(_too_heavy)
 def segment():
     """Profiles interested in a topic in the last N days, at or above a score."""
     query = _segment_query()
@@ -217,6 +248,7 @@ def segment():
 
 
 @bp.get("/segment.csv")
+@budgeted(_too_heavy)
 def segment_csv():
     """The same segment as CSV: one line per profile, with the person when known."""
     query = _segment_query()

@@ -11,6 +11,12 @@ raw visit and event tables, and the two parts are added up. Several filters at o
 rollup: the whole period is aggregated from the raw tables. Every function takes ``raw=True``
 to compute each report with plain SQL on the raw tables instead (the benchmark and the property
 test compare the two).
+
+A filter value that no visit of the period has (``?page=/finns-inte``, a country never seen) is
+settled from the rollups' index and one probe of the raw tail, and every report is empty without
+reading the raw tables. Under a time budget (``analytics.db.time_budget``, the dashboard's
+views) each raw statement on PostgreSQL gets what is left of the budget as its
+``statement_timeout``.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from .db import database
+from .db import database, remaining_ms
 from .models import Event
 
 DIMENSIONS = (
@@ -316,6 +322,11 @@ def _query(sql: str, params: Iterable = ()) -> list[tuple]:
     db = _db()
     if db.param != "?":
         sql = sql.replace("?", db.param)
+    left = remaining_ms()  # TooHeavy when a time budget is already spent
+    if left is not None and _postgres():
+        # what is left of the budget for this statement, in the same round trip: the page's
+        # statements together stay within it, not each one on its own
+        sql = f"SET LOCAL statement_timeout = {left}; " + sql
     return db.execute_sql(sql, tuple(sql_value(value) for value in params)).fetchall()
 
 
@@ -499,6 +510,42 @@ def rolled_until() -> datetime.datetime | None:
     return until()
 
 
+def _matches_nothing(active: Mapping[str, str], period: Period, split) -> bool:
+    """Whether a filter's value has no visit in the period: then every report is empty.
+
+    Answered from the rollups' own index (a single filter's rows per day, ``filter, value,
+    day``) and, for the days not rolled up yet, one probe of the raw visits started in that
+    tail. Without it a value that matches nothing -- a mistyped page, a country never seen --
+    sent the reports to the raw tables: on PostgreSQL the page filter's EXISTS became a scan of
+    the whole event table, once per report, past gunicorn's timeout at millions of events.
+    """
+    from .rollup_models import RollupDay
+
+    start, end = period.bounds()
+    tail_start = start
+    if split is not None and split > start:
+        last = min(period.last, (split - datetime.timedelta(microseconds=1)).date())
+        tail_start = min(split, end)
+    for name, value in active.items():
+        if tail_start > start and (
+            RollupDay.select(RollupDay.id)
+            .where(
+                RollupDay.filter == name,
+                RollupDay.value == value,
+                RollupDay.day >= period.first,
+                RollupDay.day <= last,
+            )
+            .exists()
+        ):
+            continue
+        if tail_start < end:
+            where, params = _visit_filter_sql(Filters(**{name: value}), tail_start, end)
+            if _query("SELECT 1 FROM visit v WHERE " + where + " LIMIT 1", params):  # noqa: S608
+                continue
+        return True
+    return False
+
+
 class _Sources:
     """Where a period's figures come from: rollups up to their last day, then a raw tail.
 
@@ -519,9 +566,13 @@ class _Sources:
         self._aggregate = None
         if self.sql:
             return
-        # several filters at once have no rollup: the whole period is a "tail"
-        split = None if len(active) > 1 else rolled_until()
         start, end = period.bounds()
+        split = rolled_until()
+        if active and _matches_nothing(active, period, split):
+            return  # neither rolled days nor a tail: every report is empty, nothing is scanned
+        # several filters at once have no rollup: the whole period is a "tail"
+        if len(active) > 1:
+            split = None
         if split is None or split <= start:
             self.tail = (start, end)
         elif split >= end:

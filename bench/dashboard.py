@@ -17,6 +17,10 @@ What is measured, per database (SQLite always; PostgreSQL when ``BENCH_POSTGRES_
    ``RAW_RUNS`` times (default 3; ``RAW_WARMUP=0`` skips its warm-up call, for 10 000 000
    events). The p50 of each is reported; ``dashboard_speedup`` is raw p50 / rollup p50 without
    a filter. The rollup side reads the current hour from raw events.
+4. the same dashboard filtered on a page nobody viewed (``/finns-inte``), alone
+   (``dashboard_missing_page_p50_ms``) and together with country SE
+   (``dashboard_missing_page_two_filters_p50_ms``; two filters have no rollup), ``RUNS`` times:
+   what once scanned the whole event table per report (BAD_INPUTS 36, > 30 s on PostgreSQL).
 
 Output: a table for people, then ``name value`` lines (``dashboard_p50_ms``,
 ``dashboard_filtered_p50_ms``, ``dashboard_speedup``, … with a ``_postgres`` suffix for
@@ -50,6 +54,8 @@ CHUNK = 1_000_000
 DAYS = 90
 POSTGRES_SCHEMA = "bench_dashboard"
 FILTER = {"country": "SE"}
+MISSING_PAGE = {"page": "/finns-inte"}  # a path with no events
+MISSING_PAGE_TWO = {"page": "/finns-inte", "country": "SE"}
 TARGET_P50_MS = 150
 TARGET_SPEEDUP = 20
 
@@ -123,12 +129,15 @@ def measure(database, instance: str, events: int, runs: int, raw_runs: int) -> d
         today = datetime.datetime.now(datetime.UTC).date()
         period = reports.Period.parse("30d", None, None, today)
         plain, filtered = reports.Filters(), reports.Filters(**FILTER)
+        missing, missing_two = reports.Filters(**MISSING_PAGE), reports.Filters(**MISSING_PAGE_TWO)
         check = reports.dashboard(period, plain)
         figures["visits_30d"] = check["summary"].visits
         figures["visitors_30d"] = check["summary"].visitors
         for name, filters, count, raw in (
             ("dashboard", plain, runs, False),
             ("dashboard_filtered", filtered, runs, False),
+            ("dashboard_missing_page", missing, runs, False),
+            ("dashboard_missing_page_two_filters", missing_two, runs, False),
             ("dashboard_raw", plain, raw_runs, True),
             ("dashboard_filtered_raw", filtered, raw_runs, True),
         ):
@@ -139,7 +148,7 @@ def measure(database, instance: str, events: int, runs: int, raw_runs: int) -> d
             )
             figures[f"{name}_p50_ms"] = round(p50, 1)
             figures[f"{name}_runs_ms"] = [round(value, 1) for value in times]
-            print(f"  {name:<24} p50 {p50:9.1f} ms", flush=True)
+            print(f"  {name:<34} p50 {p50:9.1f} ms", flush=True)
         raw_check = reports.dashboard(period, plain, raw=True)
         figures["rollup_equals_raw"] = all(
             raw_check[key] == check[key] for key in raw_check if key != "visitors_now"
@@ -203,6 +212,8 @@ HEADLINES = (
     "dashboard_raw_p50_ms",
     "dashboard_filtered_raw_p50_ms",
     "dashboard_filtered_speedup",
+    "dashboard_missing_page_p50_ms",
+    "dashboard_missing_page_two_filters_p50_ms",
     "rollup_seconds",
     "generate_seconds",
 )
@@ -210,9 +221,9 @@ HEADLINES = (
 
 def report(results: dict[str, dict]) -> None:
     print()
-    print(f"{'figure':<32}" + "".join(f"{name:>14}" for name in results))
+    print(f"{'figure':<42}" + "".join(f"{name:>14}" for name in results))
     for figure in (*HEADLINES, "visits_30d", "visitors_30d", "rollup_equals_raw"):
-        print(f"{figure:<32}" + "".join(f"{str(r.get(figure)):>14}" for r in results.values()))
+        print(f"{figure:<42}" + "".join(f"{str(r.get(figure)):>14}" for r in results.values()))
     print()
     for backend, figures in results.items():
         suffix = "" if backend == "sqlite" else f"_{backend}"

@@ -1,6 +1,7 @@
 """Dashboard views: /dashboard/ (the overview), /dashboard/table/<name> (one whole table) and
 /dashboard/export/<name>.csv. The period and filters live in the query string, so a view can be
-shared; a bad value is a 400, an unknown table a 404."""
+shared; a bad value is a 400, an unknown table a 404, and a question whose queries run past
+ANALYTICS_QUERY_BUDGET_MS a 503 that offers a shorter period or fewer filters (``budget``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from .. import reports
 from ..csvexport import to_csv
 from ..enrich import SOURCES
 from . import bp, charts
+from .budget import budgeted, too_heavy_page
 from .data import (
     CONVERSIONS,
     EXPORT_ROWS,
@@ -67,7 +69,19 @@ def _context(selection: Selection) -> dict:
     }
 
 
+def _too_heavy(budget: int) -> str:
+    """The same period and filters were too heavy: offer shorter periods and fewer filters."""
+    selection = _selection()
+    shorter = [
+        name
+        for name in ("7d", "today")
+        if reports.PERIOD_DAYS[name] < selection.period.days and name != selection.period_name
+    ]
+    return too_heavy_page(budget, shorter=shorter, **_context(selection))
+
+
 @bp.get("/")
+@budgeted(_too_heavy)
 def index():
     """Key figures against the previous period, charts, and the top rows of every table."""
     selection = _selection()
@@ -86,6 +100,7 @@ def _table(name: str, rows: int):
 
 
 @bp.get("/table/<name>")
+@budgeted(_too_heavy)
 def table(name: str):
     """One table of the dashboard with all its rows (up to PAGE_ROWS)."""
     selection, found = _table(name, PAGE_ROWS)
@@ -93,6 +108,7 @@ def table(name: str):
 
 
 @bp.get("/export/<name>.csv")
+@budgeted(_too_heavy)
 def export(name: str):
     """One table as CSV: the same period and filters, up to EXPORT_ROWS rows."""
     selection, found = _table(name, EXPORT_ROWS)

@@ -1,0 +1,52 @@
+"""The time budget of the dashboard's and the profiles' pages (ANALYTICS_QUERY_BUDGET_MS).
+
+A view wrapped in ``budgeted`` runs its queries within ``analytics.db.time_budget``: past the
+budget the database stops the statement, and the reader gets a page (503) that says the
+question is too heavy, with links to a lighter one, instead of a worker that gunicorn kills.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+
+from flask import current_app, render_template, request
+
+from ..db import DEFAULT_BUDGET_MS, TooHeavy, time_budget
+
+log = logging.getLogger("analytics")
+
+# 503: the server could not answer this question now; a lighter one is answered at once
+STATUS = 503
+
+
+def budget_ms() -> int:
+    """The configured budget in milliseconds (at least 1)."""
+    value = current_app.config.get("ANALYTICS_QUERY_BUDGET_MS") or DEFAULT_BUDGET_MS
+    return max(1, int(value))
+
+
+def budgeted(too_heavy: Callable[[int], object]):
+    """Run the view within the budget; past it, answer ``too_heavy(budget_ms)`` instead."""
+
+    def wrap(view):
+        @functools.wraps(view)
+        def run(*args, **kwargs):
+            budget = budget_ms()
+            try:
+                with time_budget(budget):
+                    return view(*args, **kwargs)
+            except TooHeavy:
+                # the endpoint only: a path may carry a visitor id, a query string a filter
+                log.warning("query budget of %d ms exceeded on %s", budget, request.endpoint)
+                return too_heavy(budget), STATUS
+
+        return run
+
+    return wrap
+
+
+def too_heavy_page(budget: int, **context) -> str:
+    """The page that explains the stop; ``context`` fills in the suggestions' links."""
+    return render_template("dashboard/too_heavy.html", seconds=budget / 1000, **context)
