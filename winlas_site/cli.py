@@ -62,9 +62,20 @@ def _demo_traffic(events: int = 20_000, days: int = 90) -> int:
 def create_user_command(
     email: str, role: str, password: str | None, first_name: str, last_name: str
 ) -> None:
-    """Create a user with ROLE; the password is asked for when --password is not given."""
+    """Create a user with ROLE; the password is asked for when --password is not given.
+
+    The address must pass the rule the login form applies (``auth.addresses.canonical``):
+    a user the CLI creates can always log in.
+    """
+    from .auth import addresses
     from .auth.models import User
 
+    try:
+        email = addresses.canonical(email)
+    except addresses.InvalidAddress as exc:
+        raise click.BadParameter(
+            f"{email!r} is not an address the site accepts: {exc}", param_hint="EMAIL"
+        ) from None
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     limit = current_app.config["WINLAS_PASSWORD_MAX_LENGTH"]

@@ -6,7 +6,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -34,6 +34,30 @@ class BaseForm(FlaskForm):
         return valid
 
 
+class Address:
+    """The site's one address rule (``auth.addresses``) as a form validator.
+
+    A valid address is replaced by its canonical form (what the models store); a refused one
+    keeps what was typed and gets a message that says what to do about it.
+    """
+
+    def __call__(self, form, field) -> None:
+        # imported here: the auth package imports this module (its forms derive from BaseForm)
+        from .auth import addresses
+
+        try:
+            field.data = addresses.canonical(field.data or "")
+        except addresses.InvalidAddress as exc:
+            if exc.reason == addresses.LOOKALIKE:
+                message = _l(
+                    "Skriv adressen med vanliga bokstäver: den innehåller tecken som bara liknar "
+                    "dem (breda bokstäver eller bokstäver från ett annat alfabet)."
+                )
+            else:
+                message = _l("Ange en giltig e-postadress, till exempel namn@kommun.se.")
+            raise ValidationError(message) from None
+
+
 def strip(value):
     """Filter: surrounding white space is never part of what a person meant."""
     return value.strip() if isinstance(value, str) else value
@@ -56,7 +80,9 @@ class ContactFields:
         _l("Efternamn"), validators=[DataRequired(), Length(max=100)], filters=[strip]
     )
     email = EmailField(
-        _l("E-postadress"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+        _l("E-postadress"),
+        validators=[DataRequired(), Length(max=254), Address()],
+        filters=[strip],
     )
     work_phone = StringField(
         _l("Telefon, arbete (frivilligt)"),

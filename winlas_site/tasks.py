@@ -132,5 +132,6 @@ def periodic_task(validate_datetime: Callable[..., bool], **options: Any) -> Any
 # every module that defines tasks, so that the consumer knows them all by importing this one.
 from . import analytics_tasks as _analytics_tasks  # noqa: E402,F401
 from . import retention as _retention  # noqa: E402,F401
+from .auth import tasks as _auth_tasks  # noqa: E402,F401
 from .mail import tasks as _mail_tasks  # noqa: E402,F401
 from .newsletter import tasks as _newsletter_tasks  # noqa: E402,F401

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from analytics.db import MIGRATIONS as ANALYTICS_MIGRATIONS
 from winlas_site import db
 from winlas_site.auth.models import User
@@ -53,6 +55,34 @@ def test_create_user_refuses_a_duplicate_and_a_short_password(runner):
     runner.invoke(args=["create-user", "a@winlas.se", "--password", "långt-nog-lösenord"])
     result = runner.invoke(args=["create-user", "A@winlas.se", "--password", "långt-nog-lösenord"])
     assert result.exit_code != 0 and "already exists" in result.output
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "ny@winlas.test",  # a special-use domain: the login form refuses it
+        "ｎｙ@winlas.se",  # fullwidth letters
+        "n\u0443@winlas.se",  # a Cyrillic у
+        "ny@winl\u0430s.se",  # a Cyrillic а in the domain
+        "inte-en-adress",
+    ],
+)
+def test_create_user_refuses_what_the_login_form_refuses(app, runner, email):
+    result = runner.invoke(args=["create-user", email, "--password", "ett-långt-lösenord"])
+    assert result.exit_code != 0 and "not an address the site accepts" in result.output
+    with app.app_context():
+        assert User.select().count() == 0
+
+
+def test_a_user_the_cli_creates_can_log_in_through_the_form(app, runner):
+    from tests.conftest import AuthActions
+
+    result = runner.invoke(
+        args=["create-user", "Ny@Åkersberga.se", "--password", "ett-långt-lösenord"]
+    )
+    assert result.exit_code == 0 and "<ny@åkersberga.se>" in result.output
+    login = AuthActions(app.test_client()).login("ny@xn--kersberga-42a.se", "ett-långt-lösenord")
+    assert login.status_code == 302
 
 
 def test_the_console_script_migrates_and_loads_an_empty_instance(tmp_path):

@@ -76,20 +76,94 @@ def test_marketing_consent_is_unticked_and_stored_with_its_version(app, client, 
     assert lead.consent_text_version
 
 
-def test_a_contact_is_one_per_mailbox_and_updated_not_duplicated(app, client, demo):
+def test_an_anonymous_submission_never_overwrites_an_existing_contact(app, client, demo):
     submit(client, first_name="Anna")
-    submit(client, "demo", email="  ANNA.berg@exempel.se ", last_name="Berg-Lund")
+    # a stranger types Anna's address (in another case) with other details
+    stranger = app.test_client()
+    submit(
+        stranger,
+        "quote",
+        email="  ANNA.berg@exempel.se ",
+        first_name="Mallory",
+        last_name="Falsk",
+        organisation="Fel AB",
+        work_phone="070-000 00 00",
+    )
     with app.app_context():
         [contact] = Contact.select()
-        assert contact.last_name == "Berg-Lund" and contact.leads.count() == 2
-
-
-def test_fullwidth_letters_are_the_same_mailbox_but_a_cyrillic_lookalike_is_not(app, client, demo):
-    submit(client, email="anna@exempel.se")
-    submit(client, email="ａｎｎａ@exempel.se")  # fullwidth
-    submit(client, email="\u0430nna@exempel.se")  # Cyrillic а
+        assert (contact.first_name, contact.last_name, contact.organisation_name) == (
+            "Anna",
+            "Berg",
+            "Exempelkommun",
+        )
+        assert contact.work_phone == "08-123 45 67" and contact.leads.count() == 2
+    first, second = leads(app)
+    # each lead keeps what was typed into its form, for staff to read
+    assert (first.first_name, first.organisation_name) == ("Anna", "Exempelkommun")
+    assert (second.first_name, second.last_name, second.organisation_name) == (
+        "Mallory",
+        "Falsk",
+        "Fel AB",
+    )
+    assert second.work_phone == "070-000 00 00"
     with app.app_context():
-        assert sorted(c.email for c in Contact.select()) == ["anna@exempel.se", "аnna@exempel.se"]
+        assert Lead.get_by_id(second.id).typed_differs()
+        assert not Lead.get_by_id(first.id).typed_differs()
+
+
+@pytest.mark.parametrize(
+    ("sender", "updates"),
+    [("owner", True), ("staff", True), ("other customer", False), ("anonymous", False)],
+)
+def test_only_the_contacts_owner_or_staff_update_it(app, create_user, sender, updates):
+    from winlas_site.leads.models import submit_inquiry
+
+    owner = create_user("anna.berg@exempel.se")
+    users = {
+        "owner": owner,
+        "staff": create_user("support@winlas.se", role="staff"),
+        "other customer": create_user("annan@exempel.se"),
+        "anonymous": None,
+    }
+    fields = {"email": "anna.berg@exempel.se", "first_name": "Anna", "last_name": "Berg"}
+    with app.test_request_context():
+        submit_inquiry("question", "a" * 32, fields, {"message": "Hej"})
+        by = users[sender]
+        if by is not None:
+            by = type(by).get_by_id(by.id)
+        submit_inquiry("question", "b" * 32, {**fields, "last_name": "Lund"}, {}, by=by)
+        [contact] = Contact.select()
+        assert contact.last_name == ("Lund" if updates else "Berg")
+        assert [lead.last_name for lead in Lead.select().order_by(Lead.id)] == ["Berg", "Lund"]
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "ａｎｎａ@exempel.se",  # fullwidth letters
+        "\u0430nna@exempel.se",  # a Cyrillic а
+        "anna@ex\u0435mpel.se",  # a Cyrillic е in the domain
+        "anna@exempel.test",  # a special-use domain: no mail can reach it
+    ],
+)
+def test_a_look_alike_address_is_refused_and_never_merged_into_the_real_contact(
+    app, client, demo, look_alike
+):
+    submit(client, email="anna@exempel.se")
+    response = submit(app.test_client(), email=look_alike, first_name="Mallory")
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert [(c.email, c.first_name) for c in Contact.select()] == [("anna@exempel.se", "Anna")]
+    assert len(leads(app)) == 1
+
+
+def test_case_and_the_punycode_form_of_a_domain_are_one_contact(app, client, demo):
+    submit(client, email="Anna@Åre-Bibliotek.se")
+    submit(app.test_client(), email="anna@XN--RE-BIBLIOTEK-SCB.SE")
+    with app.app_context():
+        assert [c.email for c in Contact.select()] == ["anna@åre-bibliotek.se"]
+    assert len(leads(app)) == 2
 
 
 def test_errors_are_per_field_and_values_are_kept(app, client, demo):
@@ -201,3 +275,19 @@ def test_a_product_chosen_twice_is_stored_once(app, client, demo):
     submit(client, products=["winlas-bibliotek", "winlas-bibliotek", "winlas-skola"])
     [lead] = leads(app)
     assert lead.products.splitlines() == ["winlas-bibliotek", "winlas-skola"]
+
+
+def test_a_logged_in_owner_updates_their_own_contact_through_the_form(
+    app, client, demo, create_user
+):
+    from tests.conftest import AuthActions
+
+    create_user("anna.berg@exempel.se")
+    submit(app.test_client())  # anonymous: creates the contact Anna Berg
+    submit(app.test_client(), last_name="Fel")  # anonymous again: changes nothing
+    with app.app_context():
+        assert Contact.get().last_name == "Berg"
+    AuthActions(client).login("anna.berg@exempel.se")
+    submit(client, last_name="Berg-Lund")
+    with app.app_context():
+        assert Contact.get().last_name == "Berg-Lund"

@@ -767,16 +767,19 @@ def test_oversized_or_broken_issue_fields_are_a_400(app, client, auth, create_us
         assert NewsletterIssue.select().count() == 0
 
 
-def test_fullwidth_letters_are_one_subscription_but_a_cyrillic_lookalike_is_not_merged(app, client):
+def test_case_is_one_subscription_and_look_alikes_are_refused_not_merged(app, client):
     signup(client, email="anna@exempel.se")
-    signup(client, email="ａｎｎａ@ｅｘｅｍｐｅｌ.ｓｅ")  # fullwidth: the same mailbox
     signup(client, email="ANNA@Exempel.se")
-    signup(client, email="anna@ex\u0435mpel.se")  # Cyrillic е in the domain: another one
-    cyrillic_local = signup(client, email="\u0430nna@exempel.se")  # Cyrillic а in the name
-    assert cyrillic_local.status_code == 400
+    for look_alike in (
+        "ａｎｎａ@ｅｘｅｍｐｅｌ.ｓｅ",  # fullwidth letters
+        "anna@ex\u0435mpel.se",  # a Cyrillic е in the domain
+        "\u0430nna@exempel.se",  # a Cyrillic а in the name
+    ):
+        response = signup(client, email=look_alike)
+        assert response.status_code == 400
+        assert "Skriv adressen med vanliga bokstäver" in response.get_data(as_text=True)
     with app.app_context():
-        emails = sorted(s.email for s in Subscription.select())
-    assert emails == ["anna@exempel.se", "anna@ex\u0435mpel.se"]
+        assert [s.email for s in Subscription.select()] == ["anna@exempel.se"]
 
 
 def test_the_honeypot_refuses_politely_and_stores_nothing(smtp_server, app, client, caplog):  # noqa: F811

@@ -4,6 +4,7 @@ address, links on the configured site address only."""
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from urllib.parse import urlsplit
 
@@ -293,3 +294,90 @@ def test_the_reset_page_logs_out_a_logged_in_visitor(app, client, create_user, a
     ask_for_link(client)
     assert choose(client, reset_path(app)).status_code == 303
     assert client.get("/kundsidor").status_code == 302
+
+
+# the same work for every address -------------------------------------------------------------
+
+
+@pytest.fixture
+def queue(tmp_path, monkeypatch):
+    """A real (non-immediate) huey queue on SQLite, as production runs it with a consumer."""
+    from huey.storage import SqliteStorage
+
+    from winlas_site import tasks as site_tasks
+
+    huey = site_tasks.huey
+    monkeypatch.setattr(huey, "immediate_use_memory", False)
+    monkeypatch.setattr(huey, "immediate", False)
+    monkeypatch.setattr(huey, "storage", SqliteStorage("winlas", filename=str(tmp_path / "q.db")))
+    return huey
+
+
+def statements_of(caplog, action) -> list[str]:
+    """The SQL statements ``action`` runs (peewee logs each one at DEBUG)."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        action()
+    return [
+        record.getMessage().split("', [")[0] for record in caplog.records if record.name == "peewee"
+    ]
+
+
+def test_a_reset_request_does_the_same_work_for_a_known_and_an_unknown_address(
+    app, create_user, queue, caplog
+):
+    create_user()
+    answers, work = {}, {}
+    with app.app_context():  # the probe sees queries: a lookup shows up
+        assert statements_of(caplog, lambda: User.by_email(EMAIL))
+    for email in (EMAIL, "okand@exempel.se", "kund+x@exempel.se"):
+        client = app.test_client()
+        page = client.get("/glomt-losenord")
+        data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "email": email}
+        response = None
+
+        def post(client=client, data=data):
+            nonlocal response
+            response = client.post("/glomt-losenord", data=data)
+
+        statements = statements_of(caplog, post)
+        answers[email] = (response.status_code, response.headers["Location"])
+        # the request ran no query at all, and left exactly one task on the queue
+        work[email] = (statements, queue.pending_count())
+        queue.flush()
+    assert len(set(answers.values())) == 1 and answers[EMAIL][0] == 303
+    assert set(map(repr, work.values())) == {repr(([], 1))}
+    with app.app_context():
+        assert OutboxMessage.select().count() == 0  # no per-address work before the answer
+
+
+def test_the_queued_reset_request_mails_only_a_known_address(app, create_user, queue):
+    from winlas_site import tasks as site_tasks
+
+    create_user()
+    ask_for_link(app.test_client(), EMAIL)
+    ask_for_link(app.test_client(), "okand@exempel.se")
+    assert queue.pending_count() == 2 and reset_mails(app) == []
+    site_tasks.use_app(app)  # the worker's app; a real consumer process calls create_app()
+    try:
+        while queue.pending_count():
+            queue.execute(queue.dequeue())
+    finally:
+        site_tasks.use_app(None)
+    assert len(reset_mails(app)) == 1
+    with app.app_context():
+        assert OutboxMessage.select().count() == 1
+
+
+@pytest.mark.parametrize(
+    "look_alike", ["ｋｕｎｄ@exempel.se", "k\u0443nd@exempel.se", "kund@exempel.test"]
+)
+def test_a_look_alike_address_is_a_form_error_and_mails_nobody(
+    app, client, create_user, look_alike
+):
+    create_user()
+    response = ask_for_link(client, look_alike)
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert OutboxMessage.select().count() == 0

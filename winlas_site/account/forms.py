@@ -43,7 +43,12 @@ class ButtonForm(BaseForm):
 
 
 class LookupForm(BaseForm):
-    """The DSAR tool: the address a request is about."""
+    """The DSAR tool: the address a request is about.
+
+    Only the syntax is checked, not the site's address rule (``auth.addresses``): the tool
+    looks data up (by the rule's lookup key), and must also find, export and erase rows stored
+    before the rule refused look-alikes.
+    """
 
     email = EmailField(
         _l("E-postadress"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from peewee import fn
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from ..forms import BaseForm, PersonFields, strip
+from ..forms import Address, BaseForm, PersonFields, strip
 from ..spam import SpamFields
 from .models import Organisation, normalise_email
 
@@ -34,9 +33,11 @@ def password_problem(password: str, email: str = "") -> str | None:
 
 
 class LoginForm(BaseForm):
+    # no address rule here: the view checks it (``User.authenticate``) and answers an address
+    # the rule refuses exactly like an unknown one, "wrong address or password".
     email = EmailField(
         _l("E-postadress"),
-        validators=[DataRequired(), Email(), Length(max=254)],
+        validators=[DataRequired(), Length(max=254)],
         filters=[strip],
     )
     password = PasswordField(_l("Lösenord"), validators=[DataRequired()])
@@ -83,36 +84,29 @@ class RegistrationForm(PersonFields, NewPasswordFields, SpamFields, BaseForm):
     customer_number = StringField(
         _l("Kundnummer (frivilligt)"),
         description=_l(
-            "Står på avtalet och fakturan från WinLas. Har du inget kundnummer? Lämna fältet "
-            "tomt, så granskar vår personal ansökan innan kontot öppnas."
+            "Står på avtalet och fakturan från WinLas. Med kundnumret och en adress i er "
+            "organisations e-postdomän öppnas kontot direkt; annars granskar vår personal "
+            "ansökan innan kontot öppnas."
         ),
         validators=[Optional(), Length(max=20)],
         filters=[strip],
     )
 
-    # set by validate_customer_number: the organisation the number belongs to
+    # set by validate_customer_number: the organisation the number belongs to, if any. A
+    # number that matches nothing is no form error: the answer must not tell a right number
+    # from a wrong one (numbers are printed on invoices, which are public records). The
+    # registration then becomes a request staff decide (``registration.register``).
     customer: Organisation | None = None
 
     def validate_customer_number(self, field) -> None:
-        self.customer = None
-        if not field.data:
-            return
-        found = Organisation.get_or_none(
-            fn.UPPER(Organisation.customer_number) == field.data.upper()
-        )
-        if found is None:
-            raise ValidationError(
-                _l(
-                    "Vi hittar inget kundnummer som stämmer. Kontrollera numret, eller lämna "
-                    "fältet tomt för att skicka en ansökan som vår personal granskar."
-                )
-            )
-        self.customer = found
+        self.customer = Organisation.by_customer_number(field.data or "")
 
 
 class ForgotPasswordForm(BaseForm):
     email = EmailField(
-        _l("E-postadress"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+        _l("E-postadress"),
+        validators=[DataRequired(), Length(max=254), Address()],
+        filters=[strip],
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
-import unicodedata
 
 import peewee
 from argon2 import PasswordHasher
@@ -14,6 +13,7 @@ from flask import current_app
 from flask_login import UserMixin
 
 from ..db import BaseModel
+from . import addresses
 
 ROLES = ("customer", "marketer", "staff", "admin")
 ORGANISATION_KINDS = ("school", "municipality", "agency", "company")
@@ -28,13 +28,8 @@ def password_hasher() -> PasswordHasher:
     return current_app.extensions.get("password_hasher", DEFAULT_HASHER)
 
 
-def normalise_email(email: str) -> str:
-    """Trim, NFKC-fold and lower-case an address so one mailbox has one account.
-
-    NFKC folds fullwidth letters to ASCII but keeps a Cyrillic look-alike a different address,
-    the same rule as ``leads.models.normalise_address``.
-    """
-    return unicodedata.normalize("NFKC", email).strip().lower()
+# the lookup key of the one address rule (``auth.addresses``), under the name other modules import
+normalise_email = addresses.normalise
 
 
 def now() -> datetime.datetime:
@@ -47,6 +42,32 @@ class Organisation(BaseModel):
     kind = peewee.CharField(max_length=20, default="municipality")
     customer_number = peewee.CharField(max_length=20, unique=True, null=True)
     created_at = peewee.DateTimeField(default=now)
+    # the organisation's own mail domains, one per line (e.g. "exempelkommun.se"): a
+    # registration with the customer number opens an account at once only from an address in
+    # one of them (or a subdomain); any other address is a request staff decide (P3).
+    mail_domains = peewee.TextField(default="")
+
+    def domain_list(self) -> list[str]:
+        """The known mail domains, normalised like addresses."""
+        return [
+            addresses.domain_of("x@" + line.strip())
+            for line in self.mail_domains.splitlines()
+            if line.strip()
+        ]
+
+    def owns_address(self, address: str) -> bool:
+        """True when ``address`` is in one of the organisation's mail domains or a subdomain."""
+        domain = addresses.domain_of(address)
+        return bool(domain) and any(
+            domain == known or domain.endswith("." + known) for known in self.domain_list()
+        )
+
+    @classmethod
+    def by_customer_number(cls, number: str) -> Organisation | None:
+        """The organisation with this customer number (case-insensitive), or None."""
+        if not number:
+            return None
+        return cls.get_or_none(peewee.fn.UPPER(cls.customer_number) == number.strip().upper())
 
     @classmethod
     def customers(cls) -> peewee.ModelSelect:
@@ -218,8 +239,15 @@ class User(UserMixin, BaseModel):
 
     @classmethod
     def authenticate(cls, email: str, password: str) -> User | None:
-        """The active user with these credentials, or None; unknown addresses cost as much time."""
-        user = cls.by_email(email)
+        """The active user with these credentials, or None; unknown addresses cost as much time.
+
+        The address must pass the address rule itself (``addresses.canonical``), not only its
+        lookup key: a fullwidth or other look-alike of a real address is no login to it.
+        """
+        try:
+            user = cls.get_or_none(cls.email == addresses.canonical(email))
+        except addresses.InvalidAddress:
+            user = None
         if user is None:
             # verify against a throwaway hash so an unknown address is not faster to reject.
             hasher = password_hasher()
@@ -248,12 +276,13 @@ class User(UserMixin, BaseModel):
         """Create a user with a hashed password.
 
         Users made by staff, the CLI or the demo loader count as confirmed; self-service
-        registration (``auth.registration``) creates unconfirmed ones.
+        registration (``auth.registration``) creates unconfirmed ones. The address must pass
+        the address rule (``addresses.InvalidAddress``, a ValueError, otherwise).
         """
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
         user = cls(
-            email=normalise_email(email),
+            email=addresses.canonical(email),
             first_name=first_name,
             last_name=last_name,
             work_phone=work_phone,

@@ -17,8 +17,8 @@ from flask import current_app
 from ..db import database
 from ..mail import external_url, queue_email
 from ..mail.models import OutboxMessage
-from . import lockout, tokens
-from .models import Organisation, User, normalise_email, now, password_hasher
+from . import addresses, lockout, tokens
+from .models import Organisation, User, now, password_hasher
 
 log = logging.getLogger("winlas.auth")
 
@@ -74,13 +74,22 @@ def register(
     customer: Organisation | None,
     language: str,
 ) -> None:
-    """Register a customer contact, or file a request when no customer number was given.
+    """Register a customer contact, or file a request staff decide.
+
+    The account joins ``customer`` at once only when the address is in one of that
+    organisation's mail domains (``Organisation.owns_address``): a customer number is printed
+    on invoices, which are public records, so the number alone proves nothing. Without a
+    number, with a number that matches nothing, or from another domain, the registration is a
+    request staff approve, and the person sees exactly the same answer in every case.
 
     A new address gets an account waiting for confirmation; a never-confirmed one is replaced
     by this registration (nobody has shown the mailbox is theirs, and the new password voids
     the earlier links); a confirmed one is left alone and its owner gets a note.
     """
-    address = normalise_email(email)
+    address = addresses.canonical(email)
+    if customer is not None and not customer.owns_address(address):
+        log.info("registration with a customer number from another domain: a request")
+        customer = None
     # hash before looking the address up: the answer takes as long whether or not it exists
     password_hash = password_hasher().hash(password)
     fields = {
@@ -201,7 +210,12 @@ def refuse(user: User, staff: User) -> None:
 
 
 def request_password_reset(email: str, language: str) -> None:
-    """Mail a reset link when an active account has this address; silently nothing else."""
+    """Mail a reset link when an active account has this address; silently nothing else.
+
+    Runs on the task queue (``auth.tasks.send_reset_link``), after the answer has gone out:
+    looking the address up and queueing the mail take time only a known address costs, which
+    must not show in how long the form takes to answer.
+    """
     user = User.by_email(email)
     if user is None or not user.active:
         log.info("password reset asked for no active account")

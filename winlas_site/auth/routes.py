@@ -22,7 +22,7 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import limiter, login_manager
 from ..i18n import current_language
 from ..security import PRIVATE, is_safe_redirect
-from ..spam import log_spam, started_token
+from ..spam import EXPIRED, REPLAYED, REUSED, log_spam, started_token
 from . import bp, lockout, registration, tokens
 from .decorators import role_required
 from .forms import (
@@ -150,8 +150,12 @@ def login():
 
 @bp.route("/logga-ut", methods=["GET", "POST"])
 def logout():
-    """GET asks for confirmation; POST ends the session on the server and in the browser."""
-    if request.method == "GET":
+    """GET asks for confirmation; only POST (with its CSRF token) ends the session.
+
+    HEAD is answered like GET, and Flask answers OPTIONS itself: neither logs anyone out (a
+    link prefetcher or scanner must not end a session).
+    """
+    if request.method != "POST":
         if not current_user.is_authenticated:
             return redirect(url_for("public.home"))
         return render_template("auth/logout.html")
@@ -183,6 +187,12 @@ def register():
         if reason:
             log_spam("register", reason)
             return render_template("auth/refused.html"), 400, PRIVATE
+        token = form.use_token()
+        if token == REPLAYED:  # a double click: the first sending did it all
+            return redirect(url_for(".registered"), 303)
+        if token in (EXPIRED, REUSED):
+            form.renew_token(token)
+            return render_template("auth/register.html", form=form), 400, PRIVATE
         registration.register(
             email=form.email.data,
             password=form.password.data,
@@ -239,10 +249,26 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        registration.request_password_reset(form.email.data, current_language())
+        # the same work for every address: one task on the queue. The lookup and the mail
+        # happen there, after the answer, so timing tells nobody who has an account.
+        enqueue_reset_link(form.email.data, current_language())
         return redirect(url_for(".reset_sent"), 303)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/forgot.html", form=form), status, PRIVATE
+
+
+def enqueue_reset_link(email: str, language: str) -> None:
+    """Hand the reset request to the queue; if the queue is away, the answer is the same."""
+    # imported here, like the mail tasks: the queue module imports the features that define
+    # tasks, which import this package
+    from .tasks import send_reset_link
+
+    try:
+        send_reset_link(email, language)
+    except Exception:
+        # Redis down must not turn the form into an error page that only known addresses get
+        # (immediate mode runs the task here: a mail problem is logged, never shown)
+        log.exception("password reset request could not be queued")
 
 
 @bp.route("/glomt-losenord/skickat")
@@ -298,9 +324,13 @@ def requests():
     for user in pending:
         form = ApproveForm(formdata=None, prefix=f"r{user.id}")
         form.organisation.choices = choices
-        # a suggestion only: the organisation whose name matches what the person typed
+        # a suggestion only: the organisation whose name matches what the person typed, else
+        # the one whose mail domains hold the address
         typed = user.requested_organisation.casefold()
-        form.organisation.data = next((o.id for o in customers if o.name.casefold() == typed), None)
+        form.organisation.data = next(
+            (o.id for o in customers if o.name.casefold() == typed),
+            next((o.id for o in customers if o.owns_address(user.email)), None),
+        )
         forms[user.id] = form
     return render_template(
         "auth/requests.html",

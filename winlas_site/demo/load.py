@@ -55,7 +55,10 @@ def load_all(password: str) -> dict[str, int]:
             SubProcessor.create(**item)
         winlas = Organisation.create(name="WinLas AB", kind="company")
         customer = Organisation.create(
-            name="Exempelkommun, kulturförvaltningen", kind="municipality", customer_number="K-1001"
+            name="Exempelkommun, kulturförvaltningen",
+            kind="municipality",
+            customer_number="K-1001",
+            mail_domains="exempelkommun.se",
         )
         for email, role, first, last in DEMO_USERS:
             if User.by_email(email) is None:

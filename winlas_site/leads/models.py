@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import unicodedata
 
 import peewee
 
+from ..auth import addresses
 from ..auth.models import Organisation, User, now
 from ..db import BaseModel, database
 
@@ -16,14 +16,12 @@ STATUSES = ("ny", "kontaktad", "kvalificerad", "vunnen", "forlorad")
 ORGANISATION_TYPES = ("school", "municipal_library", "agency", "company")
 
 
-def normalise_address(email: str) -> str:
-    """One mailbox, one contact: trimmed, NFKC-folded, lower-cased.
+# the lookup key of the one address rule (``auth.addresses``: case, IDNA domains, look-alikes,
+# +tags), under the name the CRM's neighbours import. Contacts are stored by ``canonical``.
+normalise_address = addresses.normalise
 
-    NFKC folds fullwidth letters to ASCII; it does not turn a Cyrillic "а" into a Latin "a", so
-    a look-alike address stays a different contact. "+tags" are kept: they reach the same
-    mailbox on some providers only, and merging strangers is worse than a duplicate.
-    """
-    return unicodedata.normalize("NFKC", email).strip().lower()
+# the person fields of a contact that a form also copies onto the lead, as typed
+TYPED_FIELDS = ("first_name", "last_name", "organisation_name", "work_phone")
 
 
 class Contact(BaseModel):
@@ -52,13 +50,22 @@ class Contact(BaseModel):
         return cls.get_or_none(cls.email == normalise_address(email))
 
     @classmethod
-    def upsert(cls, email: str, **fields) -> Contact:
-        """The contact of this address, created or updated with the fields given (never by
-        cookie: school and library computers are shared)."""
-        address = normalise_address(email)
+    def upsert(cls, email: str, *, by: User | None = None, **fields) -> Contact:
+        """The contact of this address: created with the fields given, or found.
+
+        An existing contact is updated only when ``by`` (the logged-in user who sent the form)
+        is its owner (the account has this address) or staff. Anyone can type anyone's address
+        into a public form, so an anonymous submission never changes an existing contact's
+        name, organisation or phone: what was typed stays on the lead (``TYPED_FIELDS``) for
+        staff to read. Never decided by cookie: school and library computers are shared.
+        The address must pass the address rule (``addresses.InvalidAddress`` otherwise).
+        """
+        address = addresses.canonical(email)
         contact = cls.get_or_none(cls.email == address)
         if contact is None:
             return cls.create(email=address, **fields)
+        if not cls.may_update(address, by):
+            return contact
         for name, value in fields.items():
             if value not in (None, ""):
                 setattr(contact, name, value)
@@ -66,10 +73,23 @@ class Contact(BaseModel):
         contact.save()
         return contact
 
+    @staticmethod
+    def may_update(address: str, by: User | None) -> bool:
+        """True when ``by`` may change the contact of ``address``: its owner, or staff."""
+        if by is None or not getattr(by, "is_authenticated", False):
+            return False
+        return by.has_role("staff") or addresses.normalise(by.email) == address
+
 
 class Lead(BaseModel):
     contact = peewee.ForeignKeyField(Contact, backref="leads", on_delete="CASCADE")
     type = peewee.CharField(max_length=10)  # question | quote | demo
+    # the person fields as typed into this form: the contact keeps its own (an anonymous form
+    # never overwrites them, see Contact.upsert), staff see both
+    first_name = peewee.CharField(max_length=100, default="")
+    last_name = peewee.CharField(max_length=100, default="")
+    organisation_name = peewee.CharField(max_length=200, default="")
+    work_phone = peewee.CharField(max_length=40, default="")
     status = peewee.CharField(max_length=15, default="ny")
     owner = peewee.ForeignKeyField(User, null=True, backref="leads_owned", on_delete="SET NULL")
     message = peewee.TextField(default="")
@@ -86,6 +106,10 @@ class Lead(BaseModel):
     created_at = peewee.DateTimeField(default=now, index=True)
 
     PERSONAL_DATA = {
+        "first_name": ("identity", "answer the inquiry (P11), as typed in the form"),
+        "last_name": ("identity", "answer the inquiry (P11), as typed in the form"),
+        "organisation_name": ("affiliation", "answer the inquiry (P11), as typed in the form"),
+        "work_phone": ("contact", "answer the inquiry (P11), as typed in the form"),
         "message": ("free text", "answer the inquiry (P11)"),
         "preferred_times": ("free text", "arrange the demo"),
         "marketing_consent": ("consent", "marketing (P18)"),
@@ -122,6 +146,14 @@ class Lead(BaseModel):
 
     def product_list(self) -> list[str]:
         return [line for line in self.products.splitlines() if line]
+
+    def typed_differs(self) -> bool:
+        """True when the person fields typed into this form differ from the contact's."""
+        contact = self.contact
+        return any(
+            getattr(self, name) and getattr(self, name) != getattr(contact, name)
+            for name in TYPED_FIELDS
+        )
 
 
 # the same text by the same person within this long is a double submit, not a second note
@@ -168,13 +200,20 @@ class LeadNote(BaseModel):
 
 
 def submit_inquiry(
-    kind: str, submission: str, contact_fields: dict, lead_fields: dict
+    kind: str,
+    submission: str,
+    contact_fields: dict,
+    lead_fields: dict,
+    *,
+    by: User | None = None,
 ) -> tuple[Lead, bool]:
-    """Store an inquiry: the contact (created or updated) and its lead, in one transaction.
+    """Store an inquiry: the contact (created, or updated by its owner or staff ``by``) and
+    its lead, which keeps the person fields as typed, in one transaction.
 
     ``submission`` is the form's one-time id: a double submit finds the lead of the first
     and stores nothing more. Returns (lead, created).
     """
+    typed = {name: contact_fields.get(name) or "" for name in TYPED_FIELDS}
     from ..db import database
 
     existing = Lead.get_or_none(Lead.idempotency_key == submission)
@@ -182,9 +221,9 @@ def submit_inquiry(
         return existing, False
     try:
         with database.atomic():
-            contact = Contact.upsert(**contact_fields)
+            contact = Contact.upsert(**contact_fields, by=by)
             lead = Lead.create(
-                contact=contact, type=kind, idempotency_key=submission, **lead_fields
+                contact=contact, type=kind, idempotency_key=submission, **typed, **lead_fields
             )
     except peewee.IntegrityError:
         # the same submission arrived twice at once: the other request stored it

@@ -6,10 +6,9 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import BaseForm, has_control_characters
-from ..leads.models import normalise_address
+from ..forms import Address, BaseForm, has_control_characters, strip
 from ..spam import SpamFields
 from .models import MAX_LINKS, NEWSLETTER_CONSENT_VERSION
 
@@ -30,24 +29,17 @@ PROFILING_TEXT = _l(
 NEWSLETTER_SWITCH_TEXT = _l("Skicka WinLas nyhetsbrev till mig")
 
 
-def _normalised(value):
-    # NFKC before validation: fullwidth letters become the address they look like; a Cyrillic
-    # letter stays what it is (and is refused below as a non-ASCII local part).
-    return normalise_address(value) if isinstance(value, str) else value
-
-
 def email_field() -> EmailField:
+    # the site's one address rule (auth.addresses): case and IDNA domains folded, look-alikes
+    # (fullwidth letters, Cyrillic letters, mixed-script domains) refused with a clear message
     return EmailField(
         _l("E-postadress"),
         validators=[
             DataRequired(message=_l("Ange din e-postadress.")),
             Length(max=254),
-            Email(
-                message=_l("Ange en giltig e-postadress, till exempel namn@kommun.se."),
-                allow_smtputf8=False,
-            ),
+            Address(),
         ],
-        filters=[_normalised],
+        filters=[strip],
     )
 
 
