@@ -52,7 +52,12 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "WINLAS_FORM_EMAIL_LIMIT": ("5 per hour", str),
     "WINLAS_COURSE_SIGNUP_LIMIT": ("30 per hour", str),
     "WINLAS_MIN_FILL_SECONDS": (3, int),
+    "WINLAS_FORM_TOKEN_HOURS": (4, int),
     "WINLAS_STAFF_EMAIL": ("salj@winlas.se", str),
+    # Reply-To of each kind of email (the From address, noreply@, reads nothing)
+    "WINLAS_SUPPORT_EMAIL": ("support@winlas.se", str),
+    "WINLAS_COURSE_EMAIL": ("utbildning@winlas.se", str),
+    "WINLAS_MARKETING_EMAIL": ("marknad@winlas.se", str),
     "WINLAS_MAIL_FROM": ("WinLas <noreply@winlas.se>", str),
     "WINLAS_SMTP_HOST": ("", str),
     "WINLAS_SMTP_PORT": (587, int),
@@ -90,6 +95,9 @@ ANALYTICS_SETTINGS: dict[str, Any] = {
     "ANALYTICS_PROFILE_WEIGHTS": _json,
     "ANALYTICS_PROFILE_RETENTION_DAYS": int,
     "ANALYTICS_PROFILE_SETTLE_SECONDS": int,
+    "ANALYTICS_TOMBSTONE_DAYS": float,
+    "ANALYTICS_QUARANTINE_DAYS": float,
+    "ANALYTICS_QUERY_BUDGET_MS": int,
 }
 
 
@@ -147,6 +155,8 @@ def finalise(config: dict[str, Any]) -> None:
         raise ValueError("WINLAS_CONSENT_MONTHS must be between 1 and 13")
     if config["WINLAS_CONSENT_RECORD_MONTHS"] < config["WINLAS_CONSENT_MONTHS"]:
         raise ValueError("WINLAS_CONSENT_RECORD_MONTHS must be at least WINLAS_CONSENT_MONTHS")
+    if not 1 <= config["WINLAS_FORM_TOKEN_HOURS"] <= 24:
+        raise ValueError("WINLAS_FORM_TOKEN_HOURS must be between 1 and 24")
     if not 1 <= config["WINLAS_INACTIVITY_REMINDER_DAYS"] < config["WINLAS_INACTIVE_DAYS"]:
         raise ValueError(
             "WINLAS_INACTIVITY_REMINDER_DAYS must be at least 1 and below WINLAS_INACTIVE_DAYS"

@@ -11,6 +11,7 @@ from .news.models import Article
 from .newsletter.models import MailEvent, NewsletterIssue, NewsletterLink, Preference, Subscription
 from .privacy.models import SubProcessor
 from .products.models import Product
+from .spam import FormToken
 
 MODELS = [
     Organisation,
@@ -35,5 +36,6 @@ MODELS = [
     NewsletterIssue,
     NewsletterLink,
     MailEvent,
+    FormToken,
     *ACCOUNT_MODELS,
 ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask.typing import ResponseReturnValue
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -55,6 +55,40 @@ class TrustedProxies:
             if proto in {"http", "https"}:
                 environ["wsgi.url_scheme"] = proto
         return self.wsgi_app(environ, start_response)
+
+
+BAD_QUERY = "winlas.bad_query"
+
+
+class QueryStringGuard:
+    """WSGI middleware: a query string whose raw bytes are not UTF-8 becomes a 400 page.
+
+    Servers hand the raw bytes on (as latin-1); werkzeug decodes ``request.args`` and
+    ``request.full_path`` strictly, so such a request raised UnicodeDecodeError in the view and
+    again in the error page: a 500 on every page (BAD_INPUTS 5). The bytes are percent-encoded
+    (what werkzeug keeps as literal text), so the 400 page itself renders. ASCII, the usual
+    case, costs one ``isascii()``.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        query = environ.get("QUERY_STRING", "")
+        if query and not query.isascii():
+            raw = query.encode("latin-1", "replace")
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                environ["QUERY_STRING"] = quote(raw, safe="&=+%/;:,@!$'()*?~-._")
+                environ[BAD_QUERY] = True
+        return self.wsgi_app(environ, start_response)
+
+
+def refuse_bad_query() -> None:
+    """Before anything else (the page cache included): the guard's finding is a 400."""
+    if request.environ.get(BAD_QUERY):
+        abort(400)
 
 
 def is_safe_redirect(target: str | None) -> bool:
@@ -116,6 +150,8 @@ def init_app(app: Flask) -> None:
     """Install the header hook."""
     app.after_request(security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.wsgi_app = QueryStringGuard(app.wsgi_app)
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_bad_query)
 
 
 def trust_proxies(app: Flask) -> None:

@@ -999,3 +999,187 @@ def test_the_consent_endpoint_refuses_other_origins(app, client, headers):
     response = client.post("/samtycke", data={"action": "accept_all"}, headers=headers)
     assert response.status_code == 403
     assert not response.headers.getlist("Set-Cookie")
+
+
+# --- BAD_INPUTS 5, 32 and 35 on every public form (issue 10) ------------------------------------
+#
+# Werkzeug keeps a percent-encoded byte run that is not UTF-8 (``%FF%FE``, an encoded surrogate
+# ``%ED%A0%80``) as the literal text, so no lone surrogate can reach a form; JSON is where they
+# arrive, and /api/collect is the only endpoint that reads JSON (its own tests). Raw bytes that
+# are not UTF-8 in the query string, though, broke ``request.args`` and even the error page.
+
+PERSONAL = (Contact, Lead, Registration, Subscription, OutboxMessage)
+
+
+@pytest.fixture
+def public_forms(app) -> dict:
+    """Every public form: path and a valid submission (with its spam guards filled in later)."""
+    course = add_course(app, slug="hostil")
+    forms = {kind: (path, lead_data(kind)) for kind, path in LEAD_PATHS.items()}
+    forms["course"] = (signup_path(course), signup_data())
+    forms["newsletter"] = ("/nyhetsbrev", {"email": "anna.berg@exempel.se", "consent": "y"})
+    forms["link"] = ("/installningar", {"email": "anna.berg@exempel.se"})
+    return forms
+
+
+def stored_text(app) -> list[str]:
+    with app.app_context():
+        return [
+            value
+            for model in PERSONAL
+            for row in model.select().dicts()
+            for value in row.values()
+            if isinstance(value, str)
+        ]
+
+
+def encoded_body(fields: dict, hostile: str) -> bytes:
+    """A urlencoded body whose free-text values end in ``hostile``, sent as it stands."""
+    from urllib.parse import quote
+
+    parts = []
+    for name, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            text = quote(str(item), safe="")
+            if name in {"first_name", "last_name", "organisation", "message", "dietary_other"}:
+                text += hostile
+            elif name == "email":
+                text = quote(str(item).replace("@", hostile + "@"), safe="%@")
+            parts.append(f"{name}={text}")
+    return "&".join(parts).encode()
+
+
+@pytest.mark.parametrize("hostile", ["%FF%FE", "%ED%A0%80", "%ED%BF%BF", "%C0%AF", "%F4%90%80%80"])
+@pytest.mark.parametrize("form", ["question", "quote", "demo", "course", "newsletter", "link"])
+def test_invalid_utf8_and_encoded_surrogates_in_every_form_field_store_only_valid_text(
+    app, client, public_forms, form, hostile
+):
+    path, fields = public_forms[form]
+    hidden = started_and_submission(client.get(path).get_data(as_text=True))
+    body = encoded_body({**hidden, **fields}, hostile)
+    response = client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (303, 400)
+    for value in stored_text(app):
+        value.encode("utf-8")  # a lone surrogate would raise here
+        assert "\x00" not in value
+
+
+@pytest.mark.parametrize("form", ["question", "course", "newsletter"])
+def test_raw_bytes_that_are_not_utf8_in_a_form_body_are_refused_or_stored_as_valid_text(
+    app, client, public_forms, form
+):
+    path, fields = public_forms[form]
+    hidden = started_and_submission(client.get(path).get_data(as_text=True))
+    # urlencoded: werkzeug drops the undecodable pairs, the CSRF token with them
+    raw = b"csrf_token=" + hidden["csrf_token"].encode() + b"&first_name=\xff\xfe\xed\xa0\x80"
+    response = client.post(path, data=raw, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    # multipart: werkzeug puts U+FFFD in their place; never a 500, never a surrogate stored
+    boundary = "grans"
+    chunks = []
+    for name, value in {**hidden, **fields}.items():
+        for item in value if isinstance(value, list) else [value]:
+            data = str(item).encode()
+            if name in ("first_name", "email"):
+                data = b"\xff\xfe\xed\xa0\x80" + data
+            chunks.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+                + data
+                + b"\r\n"
+            )
+    body = b"".join(chunks) + f"--{boundary}--\r\n".encode()
+    response = client.post(
+        path, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code in (303, 400)
+    for value in stored_text(app):
+        value.encode("utf-8")
+
+
+RAW_QUERIES = [b"typ=\xed\xa0\x80", b"next=\xff\xfe", b"email=a\xc0\xaf@b.se", b"\xf4\x90\x80\x80"]
+
+
+@pytest.mark.parametrize("query", RAW_QUERIES, ids=repr)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/kontakt/fraga",
+        "/kontakt/offert",
+        "/kontakt/visning",
+        "/kontakt/tack",
+        "/nyhetsbrev",
+        "/installningar",
+        "/registrera",
+        "/glomt-losenord",
+        "/logga-in",
+        "/utbildningar",
+    ],
+)
+def test_raw_bytes_that_are_not_utf8_in_a_query_string_are_a_400_page_not_a_500(
+    client, path, query
+):
+    """Servers hand the raw query bytes on; before, reading ``request.args`` (and the error
+    page, which links the current address) raised UnicodeDecodeError: a 500 on every page."""
+    for method in ("GET", "POST"):
+        response = client.open(
+            path, method=method, environ_overrides={"QUERY_STRING": query.decode("latin-1")}
+        )
+        assert response.status_code == 400, (method, response.status_code)
+        assert "<html" in response.get_data(as_text=True).lower()  # the site's own page
+
+
+def test_raw_bytes_in_a_course_signup_query_string_are_a_400(client, public_forms):
+    path, _fields = public_forms["course"]
+    response = client.get(path, environ_overrides={"QUERY_STRING": "a=\xed\xa0\x80"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("method", ["HEAD", "OPTIONS"])
+@pytest.mark.parametrize("form", ["question", "quote", "demo", "course", "newsletter", "link"])
+def test_head_and_options_on_a_form_with_a_full_valid_body_change_nothing(
+    smtp_server,  # noqa: F811
+    app,
+    client,
+    public_forms,
+    form,
+    method,
+):
+    path, fields = public_forms[form]
+    hidden = started_and_submission(client.get(path).get_data(as_text=True))
+    data = {**hidden, **fields}
+    response = client.open(path, method=method, data=data, query_string=fields)
+    assert response.status_code < 500
+    assert stored_text(app) == []
+    assert smtp_server.messages == []
+    # the token is still good: HEAD and OPTIONS did not use it up
+    assert client.post(path, data=data).status_code == 303
+
+
+@pytest.mark.parametrize("form", ["question", "quote", "demo", "course", "newsletter", "link"])
+def test_two_visitors_never_share_a_form_token_and_both_can_send(app, public_forms, form):
+    """A form page must never come from the page cache: its CSRF and fill tokens are one
+    visitor's, and a fill token is good for one submission."""
+    path, fields = public_forms[form]
+    first, second = app.test_client(), app.test_client()
+    # the second visitor has made a cookie choice, the first has not
+    second.post("/samtycke", data={"action": "accept_all"}, headers={"Origin": "http://localhost"})
+    pages = [started_and_submission(v.get(path).get_data(as_text=True)) for v in (first, second)]
+    assert pages[0]["started"] != pages[1]["started"]
+    assert pages[0]["csrf_token"] != pages[1]["csrf_token"]
+    fields_second = {**fields, "email": "bertil@exempel.se"}
+    assert first.post(path, data={**pages[0], **fields}).status_code == 303
+    assert second.post(path, data={**pages[1], **fields_second}).status_code == 303
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/kontakt/fraga", "/nyhetsbrev", "/installningar", "/registrera", "/samtycke", "/logga-in"],
+)
+def test_a_json_body_with_a_lone_surrogate_at_a_form_endpoint_is_a_4xx(app, client, path):
+    """No endpoint but /api/collect reads JSON; the others refuse it before reading it."""
+    body = b'{"email": "\\ud800", "first_name": "\\udfff", "csrf_token": "\\ud800"}'
+    response = client.post(
+        path, data=body, content_type="application/json", headers={"Origin": "http://localhost"}
+    )
+    assert 400 <= response.status_code < 500
+    assert stored_text(app) == []

@@ -325,15 +325,18 @@ class Registration(BaseModel):
             session = session.lock()
             if not session.is_open:
                 raise SessionClosed()
-            existing = cls.active_for(session, participant.email)
-            if existing is not None:
-                raise AlreadyRegistered(existing)
+            # a full seminar first: the form answers an address signed up before exactly as it
+            # answers a new one, so the refusal cannot depend on the address
             taken = SeminarSlot.taken_counts(session)
             for slot in slots:
                 if slot.capacity is not None and taken.get(slot.id, 0) >= slot.capacity:
                     raise SeminarFull(slot)
+            existing = cls.active_for(session, participant.email)
+            if existing is not None:
+                raise AlreadyRegistered(existing)
             contact = Contact.upsert(
                 participant.email,
+                by=user,
                 first_name=participant.first_name,
                 last_name=participant.last_name,
                 organisation_name=participant.organisation_name,

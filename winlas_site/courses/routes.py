@@ -25,7 +25,7 @@ from ..forms import BaseForm
 from ..i18n import current_language
 from ..leads.models import Contact
 from ..products.models import Product
-from ..spam import log_spam, started_token
+from ..spam import EXPIRED, REUSED, log_spam, started_token
 from . import bp
 from .forms import signup_form_for
 from .models import (
@@ -36,7 +36,6 @@ from .models import (
     SeminarFull,
     SeminarSlot,
     SessionClosed,
-    waitlist_rank,
 )
 from .report import CSV_HEADER, course_report, csv_rows
 from .signup import (
@@ -50,8 +49,9 @@ from .signup import (
 
 NO_STORE = {"Cache-Control": "no-store"}
 STAFF_ROLES = ("staff", "marketer")
-# the flask session key naming the sign-up the thank-you page describes
-THANKS_KEY = "course_registration"
+# the flask session key naming the course session the thank-you page describes: the session,
+# never the sign-up, whose id and status would tell a new address from one signed up before
+THANKS_KEY = "course_signup_session"
 # a session id beyond PostgreSQL's integer range is a plain 404, not a database error
 SESSION_ID = "int(max=2147483647):session_id"
 
@@ -120,6 +120,13 @@ def signup(slug: str, session_id: int):
         if reason:
             log_spam("course_signup", reason)
             return render_template("courses/refused.html", course=course), 400, NO_STORE
+        token = form.use_token()
+        if token in (EXPIRED, REUSED):
+            # back with what was typed, a fresh token and a fresh id (the old id belongs to the
+            # first sending: sent again with it, this form would count as its double click)
+            form.renew_token(token)
+            form.submission.data = uuid.uuid4().hex
+            return _signup_page(course, course_session, form, 400)
         try:
             registration = _sign_up(course_session, form)
         except AlreadyRegistered as taken:
@@ -128,12 +135,13 @@ def signup(slug: str, session_id: int):
             # A double click (the same submission) sends nothing more.
             if not (form.submission_id() and taken.registration.submission == form.submission_id()):
                 remind(taken.registration)
-            session[THANKS_KEY] = taken.registration.id
-            return redirect(url_for(".thanks", slug=course.slug), 303)
+            return _thanks_redirect(course, course_session)
         except SeminarFull as full:
             for name in form.seminar_fields:
                 if form[name].data == str(full.slot.id):
                     form[name].errors.append(_("Seminariet blev fullt. Välj ett annat."))
+            # nothing was stored: the form goes back with a token it has not used yet
+            form.started.data = started_token()
         except SessionClosed:
             return render_template("courses/closed.html", course=course), 410
         else:
@@ -142,8 +150,11 @@ def signup(slug: str, session_id: int):
                 registration,
                 "confirmation" if registration.status == "confirmed" else "waitlisted",
             )
-            session[THANKS_KEY] = registration.id
-            return redirect(url_for(".thanks", slug=course.slug), 303)
+            return _thanks_redirect(course, course_session)
+    return _signup_page(course, course_session, form, status)
+
+
+def _signup_page(course, course_session, form, status: int):
     return (
         render_template(
             "courses/signup.html",
@@ -155,6 +166,13 @@ def signup(slug: str, session_id: int):
         status,
         NO_STORE,
     )
+
+
+def _thanks_redirect(course, course_session):
+    """The one answer to every accepted sign-up form, whatever the address's state: a place, the
+    waitlist, or signed up before. What happened goes to the address's owner by email."""
+    session[THANKS_KEY] = course_session.id
+    return redirect(url_for(".thanks", slug=course.slug), 303)
 
 
 def _sign_up(course_session, form) -> Registration:
@@ -184,24 +202,18 @@ def _sign_up(course_session, form) -> Registration:
 
 @bp.route("/utbildningar/<slug:slug>/anmalan/tack")
 def thanks(slug: str):
-    """What happens next: a place, or a place on the waitlist, and the email on its way."""
+    """What happens next: the same page for every sign-up (the email says place or waitlist)."""
     course = Course.by_slug(slug) or abort(404)
-    registration_id = session.get(THANKS_KEY)
-    registration = (
-        Registration.get_or_none(Registration.id == registration_id)
-        if isinstance(registration_id, int)
+    session_id = session.get(THANKS_KEY)
+    course_session = (
+        course.session(session_id)
+        if isinstance(session_id, int) and not isinstance(session_id, bool)
         else None
     )
-    if registration is None or registration.course_session.course_id != course.id:
+    if course_session is None:
         return redirect(url_for(".detail", slug=course.slug))
     return (
-        render_template(
-            "courses/thanks.html",
-            course=course,
-            registration=registration,
-            course_session=registration.course_session,
-            rank=waitlist_rank(registration),
-        ),
+        render_template("courses/thanks.html", course=course, course_session=course_session),
         200,
         NO_STORE,
     )

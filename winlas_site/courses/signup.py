@@ -8,7 +8,7 @@ import logging
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .models import Registration, local_now
+from .models import Registration, local_now, waitlist_rank
 
 log = logging.getLogger("winlas.courses")
 
@@ -109,6 +109,8 @@ def send_email(registration: Registration, name: str, related: str = "") -> None
         "seminars": registration.seminar_slots(),
         "course_url": site_url + url_for("courses.detail", slug=course.slug),
         "cancel_url": cancel_url(registration) if registration.is_active else "",
+        # the place in the queue is told here, to the address's owner, never on the web page
+        "rank": waitlist_rank(registration),
     }
     try:
         queue_email(

@@ -8,13 +8,14 @@ import re
 import uuid
 
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from .. import conversions
 from ..extensions import limiter
 from ..i18n import current_language
 from ..products.models import Product
-from ..spam import log_spam, started_token
+from ..spam import EXPIRED, REUSED, log_spam, started_token
 from . import bp
 from .forms import FORMS, MARKETING_CONSENT_VERSION
 from .models import normalise_address, submit_inquiry
@@ -46,6 +47,13 @@ def _inquiry(kind: str):
         if reason:
             log_spam(kind, reason)
             return render_template("leads/refused.html"), 400
+        token = form.use_token()
+        if token in (EXPIRED, REUSED):
+            # the form back with what was typed, a fresh token and a fresh id: sent again, it
+            # is a new inquiry (the old id would be taken for a double click of the first one)
+            form.renew_token(token)
+            form.submission.data = uuid.uuid4().hex
+            return render_template(TEMPLATES[kind], form=form, kind=kind), 400
         lead, created = submit_inquiry(
             kind,
             _submission_key(form.submission.data),
@@ -58,9 +66,13 @@ def _inquiry(kind: str):
                 "products_of_interest": "\n".join(dict.fromkeys(form.products.data)),
             },
             lead_fields=_lead_fields(kind, form),
+            # the contact is updated only by its owner (logged in) or staff, never anonymously
+            by=current_user if current_user.is_authenticated else None,
         )
         if created:
             _send_emails(lead)
+            if lead.marketing_consent:
+                _start_newsletter(lead)
             conversions.record("contact" if kind == "question" else kind)
         return redirect(url_for(".thanks", typ=kind), 303)
     status = 400 if request.method == "POST" else 200
@@ -100,7 +112,13 @@ def _lead_fields(kind: str, form) -> dict:
 def _send_emails(lead) -> None:
     """Tell staff and confirm to the person; the lead is already stored, whatever mail does."""
     from ..mail import queue_email
+    from ..mail.service import checked_address
 
+    try:
+        # the notification's Reply-To is the person who wrote, so staff answer with one click
+        reply_to = checked_address(lead.contact.email)
+    except ValueError:
+        reply_to = ""
     context = {
         "lead": lead,
         "contact": lead.contact,
@@ -114,6 +132,7 @@ def _send_emails(lead) -> None:
             kind="administrative",
             language="sv",
             related=f"lead:{lead.id}",
+            reply_to=reply_to,
         )
         queue_email(
             lead.contact.email,
@@ -126,6 +145,18 @@ def _send_emails(lead) -> None:
     except ValueError:
         # an address the mail layer refuses: the lead stays, staff see it without a mail
         log.warning("lead %s stored; confirmation not sent (address refused)", lead.id)
+
+
+def _start_newsletter(lead) -> None:
+    """The box "Ja, jag vill få nyheter…" asks for the newsletter: start its double opt-in, the
+    same as the newsletter's own form (a confirmation email; nothing is sent until the address
+    confirms). A problem here never costs the lead."""
+    from ..newsletter.mailing import start_subscription
+
+    try:
+        start_subscription(lead.contact.email, request.path, current_language())
+    except Exception:
+        log.exception("lead %s stored; newsletter sign-up not started", lead.id)
 
 
 _limit_client = limiter.limit(lambda: current_app.config["WINLAS_FORM_LIMIT"], methods=["POST"])

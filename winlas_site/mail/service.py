@@ -35,7 +35,21 @@ DEFAULTS: dict[str, Any] = {
     "WINLAS_SMTP_TIMEOUT": 10,
     "WINLAS_MAIL_MAX_ATTEMPTS": 10,
     "WINLAS_MAIL_RETENTION_DAYS": 90,
+    "WINLAS_SUPPORT_EMAIL": "support@winlas.se",
+    "WINLAS_COURSE_EMAIL": "utbildning@winlas.se",
+    "WINLAS_MARKETING_EMAIL": "marknad@winlas.se",
 }
+
+# Where a reply goes, by the feature a template belongs to (its folder under templates/mail/):
+# the From address is noreply@, which nobody reads. Anything not listed (account, auth, the
+# test email) is administrative and goes to support. A caller may name another address (a lead
+# notification to staff: Reply-To the person who wrote); an empty setting sends no Reply-To.
+REPLY_TO_SETTINGS = {
+    "leads": "WINLAS_STAFF_EMAIL",
+    "courses": "WINLAS_COURSE_EMAIL",
+    "newsletter": "WINLAS_MARKETING_EMAIL",
+}
+DEFAULT_REPLY_TO_SETTING = "WINLAS_SUPPORT_EMAIL"
 
 
 def settings() -> dict[str, Any]:
@@ -160,6 +174,12 @@ def render(template: str, context: dict[str, Any], language: str) -> tuple[str, 
     return subject, text.replace("\x00", ""), html.replace("\x00", "")
 
 
+def reply_to_for(template: str) -> str:
+    """The configured Reply-To address of the feature ``template`` belongs to ('' for none)."""
+    feature = template.partition("/")[0]
+    return settings()[REPLY_TO_SETTINGS.get(feature, DEFAULT_REPLY_TO_SETTING)]
+
+
 def sender() -> tuple[str, str]:
     """The From header and the envelope sender address."""
     header = settings()["WINLAS_MAIL_FROM"]
@@ -175,12 +195,15 @@ def queue_email(
     language: str = "sv",
     headers: dict[str, str] | None = None,
     related: str = "",
+    reply_to: str | None = None,
 ) -> OutboxMessage:
     """Store an email in the outbox (committed) and enqueue its delivery.
 
     ``template`` names ``templates/mail/<template>.subject.txt``, ``.txt`` and ``.html``.
     ValueError for an invalid address, a line break in an address or header, an unknown kind
-    or language, or a marketing email without unsubscribe headers. Call it after the
+    or language, or a marketing email without unsubscribe headers. ``reply_to`` overrides the
+    feature's configured Reply-To (``reply_to_for``); it is checked like any address, so a line
+    break typed into a form never reaches the header. Call it after the
     transaction that stores what the mail is about: the outbox commits on its own, and a
     delivery problem never touches the caller's data.
     """
@@ -192,6 +215,10 @@ def queue_email(
         raise ValueError("related must be a short single-line text")
     address = checked_address(to_address)
     extra = checked_headers(headers, kind)
+    if not any(name.lower() == "reply-to" for name in extra):
+        replies = reply_to if reply_to is not None else reply_to_for(template)
+        if replies:
+            extra["Reply-To"] = checked_address(replies)
     subject, text, html = render(template, context, language)
     _header, sender_address = sender()
     domain = sender_address.rpartition("@")[2] or "localhost"

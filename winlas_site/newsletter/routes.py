@@ -32,7 +32,7 @@ from ..extensions import csrf, limiter
 from ..i18n import current_language
 from ..leads.models import DOUBLE_SUBMIT_WINDOW, Contact, normalise_address, write_transaction
 from ..security import PRIVATE, is_safe_redirect
-from ..spam import log_spam, started_token
+from ..spam import EXPIRED, REPLAYED, REUSED, log_spam, started_token
 from . import bp, mailing, tokens, tracking
 from .forms import (
     IssueForm,
@@ -158,6 +158,17 @@ def subscribe():
         if reason:
             log_spam("newsletter", reason)
             return render_template("newsletter/refused.html"), 400
+        token = form.use_token()
+        if token == REPLAYED:
+            # a double click: the first sending did it all, the answer is the same
+            return redirect(url_for(".thanks"), 303)
+        if token in (EXPIRED, REUSED):
+            form.renew_token(token)
+            return (
+                render_template("newsletter/subscribe.html", form=form),
+                400,
+                {"Cache-Control": "no-store"},
+            )
         source = clean_source(form.source.data, url_for(".subscribe"))
         mailing.start_subscription(form.email.data, source, current_language())
         conversions.record("newsletter")
@@ -314,6 +325,16 @@ def account_preferences():
         if reason:
             log_spam("preference-link", reason)
             return render_template("newsletter/refused.html"), 400
+        token = form.use_token()
+        if token == REPLAYED:
+            return redirect(url_for(".link_sent"), 303)
+        if token in (EXPIRED, REUSED):
+            form.renew_token(token)
+            return (
+                render_template("newsletter/request_link.html", form=form),
+                400,
+                {"Cache-Control": "no-store"},
+            )
         email = form.email.data
         # only an address we already know gets a link: the form is no way to mail strangers.
         # The page says the same either way.
