@@ -168,7 +168,7 @@ def collect(req, user_id: int | None):
     if not _same_origin(req, host):
         return refuse(403, "cross-origin requests are not accepted")
     # the limit comes before the user agent is looked at: a bot's User-Agent must not be a way
-    # around it (BAD_INPUTS 25; 300 requests of curl/8.5.0 in a second were all 202)
+    # around it (docs/HOSTILE_INPUTS.md #25; 300 requests of curl/8.5.0 in a second were all 202)
     if state.rate_limit is not None and not state.rate_limit(req):
         return refuse(429, "too many requests from this client; try again in a minute")
     client = _client(req.headers.get("User-Agent", ""))

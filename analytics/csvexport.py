@@ -1,4 +1,4 @@
-"""CSV for spreadsheets, safe to open: formula-looking cells are neutralised (BAD_INPUTS 12).
+"""CSV for spreadsheets, safe to open: formula-looking cells are neutralised (hostile input 12).
 
 Here, in analytics, because analytics never imports the site; the site's CRM and staff exports
 use it too. A page path, a campaign name, a click target or a name in a form is text from

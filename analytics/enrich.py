@@ -315,8 +315,8 @@ def scrub_label(name: str) -> str:
     of 5 digits or more (customer, order or personal identity numbers) removed.
 
     The tracker sends an element's ``data-track`` or its text; on a staff page that text can be
-    a person's address or number (BAD_INPUTS 34), so the server keeps only what reads like a
-    label, whatever the browser sent.
+    a person's address or number (docs/HOSTILE_INPUTS.md #34), so the server keeps only what
+    reads like a label, whatever the browser sent.
     """
     if not isinstance(name, str) or not name:
         return ""

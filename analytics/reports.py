@@ -1,9 +1,9 @@
 """The dashboard's reports: key figures, time series, dimension tables, clicks, visitors now.
 
-Definitions (DESIGN.md): a visit belongs to the UTC day (hour, month) of its start; a bounce is
-a visit with exactly one page view and no click; a visit's duration is its last event minus its
-first, in whole seconds (both times truncated to the second); unique visitors are distinct
-visitor ids; a converted visit has an event of type "conversion".
+Definitions (docs/ARCHITECTURE.md): a visit belongs to the UTC day (hour, month) of its start;
+a bounce is a visit with exactly one page view and no click; a visit's duration is its last
+event minus its first, in whole seconds (both times truncated to the second); unique visitors
+are distinct visitor ids; a converted visit has an event of type "conversion".
 
 Days up to the rollups' ``through`` day are read from the rollup tables (analytics.rollups);
 later days (today, and whatever the periodic task has not reached yet) are aggregated from the

@@ -49,7 +49,7 @@ def _moment(ms: int) -> datetime.datetime:
 
 
 def starts_new_visit(visit: Visit | None, event: dict, when: datetime.datetime) -> bool:
-    """DESIGN.md's visit: a gap of 30 minutes, a new campaign or a new external referrer."""
+    """The visit of docs/ARCHITECTURE.md: a 30-minute gap, a new campaign or external referrer."""
     if visit is None or when - visit.last_seen_at >= VISIT_GAP:
         return True
     if event["type"] != "pageview":

@@ -20,7 +20,8 @@ What is measured, per database (SQLite always; PostgreSQL when ``BENCH_POSTGRES_
 4. the same dashboard filtered on a page nobody viewed (``/finns-inte``), alone
    (``dashboard_missing_page_p50_ms``) and together with country SE
    (``dashboard_missing_page_two_filters_p50_ms``; two filters have no rollup), ``RUNS`` times:
-   what once scanned the whole event table per report (BAD_INPUTS 36, > 30 s on PostgreSQL).
+   what once scanned the whole event table per report (docs/HOSTILE_INPUTS.md #36, > 30 s on
+   PostgreSQL).
 
 Output: a table for people, then ``name value`` lines (``dashboard_p50_ms``,
 ``dashboard_filtered_p50_ms``, ``dashboard_speedup``, … with a ``_postgres`` suffix for

@@ -34,7 +34,7 @@ EVERYONE = frozenset(ROLES)
 LOGGED_IN = EVERYONE - {ANONYMOUS}
 STAFF = frozenset({"staff", "admin"})
 MARKETING = frozenset({"marketer", "admin"})
-# DESIGN.md: marketers read the CRM and export it, staff work it; both run the newsletter
+# docs/ARCHITECTURE.md: marketers read and export the CRM, staff work it; both run newsletters
 STAFF_OR_MARKETING = STAFF | MARKETING
 ADMIN = frozenset({"admin"})
 

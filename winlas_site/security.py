@@ -65,9 +65,9 @@ class QueryStringGuard:
 
     Servers hand the raw bytes on (as latin-1); werkzeug decodes ``request.args`` and
     ``request.full_path`` strictly, so such a request raised UnicodeDecodeError in the view and
-    again in the error page: a 500 on every page (BAD_INPUTS 5). The bytes are percent-encoded
-    (what werkzeug keeps as literal text), so the 400 page itself renders. ASCII, the usual
-    case, costs one ``isascii()``.
+    again in the error page: a 500 on every page (docs/HOSTILE_INPUTS.md #5). The bytes are
+    percent-encoded (what werkzeug keeps as literal text), so the 400 page itself renders. ASCII,
+    the usual case, costs one ``isascii()``.
     """
 
     def __init__(self, wsgi_app):

@@ -1,5 +1,5 @@
 """What the tracker sees in a real browser never carries personal data (issue 10 item 4,
-BAD_INPUTS 34).
+docs/HOSTILE_INPUTS.md #34).
 
 With every consent given, a visitor walks every page type anonymously, as a customer and as
 staff (the CRM page of a lead with a name, an address and a phone number, whose mailto: and

@@ -1,4 +1,4 @@
-"""The access table, checked against the app's own URL map (issue 10, BAD_INPUTS 35).
+"""The access table, checked against the app's own URL map (issue 10, hostile input 35).
 
 Every rule of the URL map is asked by every role (anonymous, customer, marketer, staff, admin)
 with GET and POST, its URL variables filled with real demo objects so the route resolves, and the
@@ -228,7 +228,7 @@ def test_every_route_answers_each_role_with_each_method_as_the_access_table_says
 
 @pytest.mark.parametrize("role", access.ROLES)
 def test_head_and_options_change_nothing_on_any_state_changing_route(app, demo, database, role):
-    """BAD_INPUTS 35: HEAD /logga-ut once logged the user out without a CSRF token."""
+    """docs/HOSTILE_INPUTS.md #35: HEAD /logga-ut once logged the user out without a CSRF token."""
     urls = example_urls(app)
     client = client_as(app, role)
     changed = []

@@ -104,13 +104,13 @@ def test_eight_people_sending_fifteen_forms_each_at_once_lose_nothing(app, serve
     print(f"{len(answers)} concurrent submissions in {elapsed:.1f} s, 0 lost")
 
 
+# SQLite only: PostgreSQL takes row locks; the problem is SQLite's deferred transactions
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_a_sqlite_transaction_that_reads_before_it_writes_waits_for_another_writer(app, database):
     """The root cause, without HTTP: a transaction reads (and so holds a snapshot), another
     connection commits a write, then the first writes. Deferred, SQLite refuses that write at
     once with "database is locked" (busy_timeout cannot help); IMMEDIATE, the second writer
     waits for the first instead."""
-    if database.__class__.__name__.lower().find("sqlite") < 0:
-        pytest.skip("PostgreSQL takes row locks; the problem is SQLite's deferred transactions")
     read_done, other_done = threading.Event(), threading.Event()
     errors: list[BaseException] = []
 

@@ -90,7 +90,8 @@ def test_a_marketer_reads_and_exports_leads_but_cannot_change_status_owner_org_o
     app, client, create_user, auth, caplog
 ):
     """Issue 10 item 6: a marketer's POST /crm/leads/1 changed status, owner and organisation
-    and added a note (303, stored). DESIGN.md: marketers read and export, staff work leads."""
+    and added a note (303, stored). docs/ARCHITECTURE.md: marketers read and export, staff work
+    leads."""
     import logging
 
     from tests.conftest import csrf_from

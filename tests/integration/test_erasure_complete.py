@@ -172,11 +172,11 @@ def test_erasure_leaves_nothing_in_any_table_or_file_even_of_a_line_still_in_the
     assert files_holding(places, EMAIL, SURNAME) == []
 
 
+# SQLite only: PostgreSQL's files are the server's; the tables are searched above
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_the_sqlite_file_and_its_wal_keep_no_bytes_of_an_erased_address(app, database):
     """secure_delete zeroes what a DELETE frees, and the checkpoint after an erasure empties the
     WAL, where the pages as they were before the erasure would otherwise remain."""
-    if not is_sqlite(database):
-        pytest.skip("PostgreSQL's files are the server's; the tables are searched above")
     seed_person(app)
     main = Path(database.database)
     files = [p for p in main.parent.glob(main.name + "*") if p.is_file()]

@@ -1,6 +1,6 @@
 """A hostile review of the forms, the CRM, course sign-up, the newsletter and mail.
 
-Every route of those features is driven with the BAD_INPUTS catalogue: the contract is a clear
+Every route of those features is driven with docs/HOSTILE_INPUTS.md: the contract is a clear
 4xx (never a 500), nothing stored or changed on a refusal, no evil host or live markup in the
 output, and no line break from a form in a mail header. Runs on both backends.
 """
@@ -1001,7 +1001,7 @@ def test_the_consent_endpoint_refuses_other_origins(app, client, headers):
     assert not response.headers.getlist("Set-Cookie")
 
 
-# --- BAD_INPUTS 5, 32 and 35 on every public form (issue 10) ------------------------------------
+# --- hostile inputs 5, 32 and 35 (docs/HOSTILE_INPUTS.md) on every public form (issue 10) -------
 #
 # Werkzeug keeps a percent-encoded byte run that is not UTF-8 (``%FF%FE``, an encoded surrogate
 # ``%ED%A0%80``) as the literal text, so no lone surrogate can reach a form; JSON is where they

@@ -1,7 +1,7 @@
-"""Hostile input at the ingest path, on SQLite and PostgreSQL (issue 10, BAD_INPUTS 5, 6, 25,
-33, 34): what cannot be stored is refused at the door, no spooled line blocks another, an
-erased person's late lines are dropped, bots do not skip the rate limit, and no address or
-phone number reaches the analytics tables."""
+"""Hostile input at the ingest path, on SQLite and PostgreSQL (issue 10, hostile inputs 5, 6,
+25, 33 and 34 of docs/HOSTILE_INPUTS.md): what cannot be stored is refused at the door, no
+spooled line blocks another, an erased person's late lines are dropped, bots do not skip the
+rate limit, and no address or phone number reaches the analytics tables."""
 
 import datetime
 import json

@@ -649,7 +649,7 @@ def test_after_withdrawing_tracking_consent_nothing_is_recorded(
     assert events(app) == []
 
 
-# hostile input (BAD_INPUTS) ------------------------------------------------------------------
+# hostile input (docs/HOSTILE_INPUTS.md) -------------------------------------------------------
 
 
 def test_a_forged_host_header_never_reaches_a_link_in_a_mail(smtp_server, app_config):  # noqa: F811

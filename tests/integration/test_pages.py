@@ -214,7 +214,7 @@ def test_forged_or_broken_cookies_are_ignored(client, name, value):
     assert client.get("/kundsidor").status_code == 302
 
 
-# one fact per promise of OBLIGATIONS.md the privacy page must state, in each language.
+# one fact per promise of docs/PRIVACY_PROMISES.md the privacy page must state, in each language.
 POLICY_FACTS = {
     "sv": {
         "P9 storage in Sweden": "Sverige",

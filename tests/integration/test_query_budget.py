@@ -4,8 +4,8 @@ Past the budget the database itself stops the statement (PostgreSQL: ``SET LOCAL
 statement_timeout`` in a transaction; SQLite: a progress handler), the page answers 503 saying
 the question is too heavy with links to lighter ones, and the worker and its connection serve
 the next request. A filter value that matches nothing is answered from the rollups' index
-instead of a scan of the raw tables (BAD_INPUTS 36: ``?page=/finns-inte`` ran past 30 s on
-PostgreSQL). No test here reads a clock: the budget is the judge.
+instead of a scan of the raw tables (docs/HOSTILE_INPUTS.md #36: ``?page=/finns-inte`` ran
+past 30 s on PostgreSQL). No test here reads a clock: the budget is the judge.
 """
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ def test_a_filter_value_that_matches_nothing_answers_200_within_a_small_budget(
         dense_traffic(DENSE_VISITS, DENSE_VIEWS)
         if is_postgres(database):
             database.execute_sql("ANALYZE")  # what autovacuum does soon after a bulk load
-    # far below what the raw reports of these rows take (BAD_INPUTS 36): a value that matches
+    # far below what the raw reports of these rows take (hostile input 36): a value that matches
     # nothing is settled by the rollups' index and a probe of the raw tail, nothing else
     app.config["ANALYTICS_QUERY_BUDGET_MS"] = SMALL_BUDGET_MS
     for filters in NOTHING:

@@ -1,5 +1,5 @@
 """Two visitors side by side: neither ever sees the other's identifiers (issue 10 item 3,
-BAD_INPUTS 32).
+docs/HOSTILE_INPUTS.md #32).
 
 With the page cache on (30 s), every GET route of the URL map is asked by two visitors
 back-to-back, then by the first one again: different consent cookies (accepting all, rejecting

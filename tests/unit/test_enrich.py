@@ -353,7 +353,7 @@ def test_anonymise_ip_never_raises(address: str) -> None:
     assert isinstance(result, str)
 
 
-# --- click names and targets: no personal data by accident (issue 10, BAD_INPUTS 34) ---------
+# --- click names and targets: no personal data by accident (issue 10, hostile input 34) -------
 
 PHONE_SHAPED = re.compile(r"\d[\d \-()]{5,}\d")
 

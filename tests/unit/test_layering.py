@@ -1,4 +1,4 @@
-"""The analytics package stands alone: the app hands it everything (DESIGN.md, STYLE.md)."""
+"""The analytics package stands alone: the app hands it everything (docs/ARCHITECTURE.md)."""
 
 import ast
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The visit rule of DESIGN.md: a 30-minute gap, a new campaign or a new external referrer."""
+"""The visit rule (docs/ARCHITECTURE.md): a 30-minute gap, a new campaign or external referrer."""
 
 import datetime
 

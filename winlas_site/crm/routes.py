@@ -18,7 +18,7 @@ from .csvexport import to_csv
 from .forms import STATUS_LABELS, LeadUpdateForm, NoteForm
 
 PER_PAGE = 25
-# DESIGN.md: marketers read the CRM and export it; only staff (and admins) work the pipeline
+# docs/ARCHITECTURE.md: marketers read and export the CRM; only staff (and admins) work leads
 READ_ROLES = ("staff", "marketer")
 WRITE_ROLES = ("staff",)
 

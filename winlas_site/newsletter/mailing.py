@@ -2,7 +2,7 @@
 newsletter itself (marketing, with RFC 8058 one-click unsubscribe headers).
 
 Every link is absolute on WINLAS_SITE_URL (``external_url``), never on the request's Host
-header: a forged Host must not end up in an email (BAD_INPUTS 16).
+header: a forged Host must not end up in an email (docs/HOSTILE_INPUTS.md #16).
 """
 
 from __future__ import annotations
