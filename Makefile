@@ -44,7 +44,9 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# wrk, not a Python load generator that competes with the servers for the cores (Debian: wrk)
 bench: install
+	command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/bots.py

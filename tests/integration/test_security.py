@@ -1,6 +1,10 @@
 """Headers, limits and hostile requests that every page must survive."""
 
+import datetime
+import logging
+
 import pytest
+import time_machine
 from werkzeug.test import encode_multipart
 
 from tests.conftest import PASSWORD, csrf_from
@@ -154,3 +158,37 @@ def test_cookies_are_secure_when_the_site_is_https(app_config):
     assert {c.split("=")[0] for c in cookies} == {"winlas_session", "winlas_remember"}
     for cookie in cookies:
         assert "; Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_forged_forwarding_headers_neither_escape_the_login_limit_nor_reach_the_log(app, caplog):
+    """docs/HOSTILE_INPUTS.md #15: without configured proxies, X-Forwarded-For and Forwarded are
+    the client's own words; a new forged address per request must not make a new client."""
+    caplog.set_level(logging.INFO, logger="winlas.auth")
+    client = app.test_client()
+    statuses = []
+    for i in range(11):
+        forged = f"203.0.113.{i + 1}"
+        token = csrf_from(client.get("/logga-in").get_data(as_text=True))
+        response = client.post(
+            "/logga-in",
+            data={"csrf_token": token, "email": f"person{i}@exempel.se", "password": "fel"},
+            headers={"X-Forwarded-For": forged, "Forwarded": f"for={forged};proto=https"},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [401] * 10 + [429]
+    assert "client=127.0.0.1" in caplog.text
+    assert "203.0.113." not in caplog.text
+
+
+def test_an_expired_csrf_token_is_refused(app, create_user):
+    """docs/HOSTILE_INPUTS.md #17: a token older than WTF_CSRF_TIME_LIMIT is a 400, like a
+    missing one."""
+    create_user()
+    client = app.test_client()
+    with time_machine.travel(datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=9)):
+        token = csrf_from(client.get("/logga-in").get_data(as_text=True))
+    response = client.post(
+        "/logga-in", data={"csrf_token": token, "email": "kund@exempel.se", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "gått ut" in response.get_data(as_text=True)
