@@ -135,6 +135,7 @@ class Analytics:
     def _start_writer(self) -> None:
         # started on first use, after gunicorn has forked: threads do not survive a fork
         self._writer_pid = os.getpid()
+        self._stopping = threading.Event()  # a new writer is not told to stop by an old stop()
         self._writer = threading.Thread(
             target=self._write_loop, name="analytics-writer", daemon=True
         )
@@ -146,6 +147,8 @@ class Analytics:
         while True:
             self._wake.wait(self.flush_seconds)
             self._wake.clear()
+            if self._stopping.is_set():
+                return
             try:
                 self.flush(bots_only_if_due=True)
                 if time.monotonic() - last_maintenance >= self.maintenance_seconds:
@@ -153,6 +156,19 @@ class Analytics:
                     self.maintain()
             except Exception:  # the thread must survive anything; the lines stay spooled
                 log.exception("analytics writer failed; events stay in the spool")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End this process's writer thread (an app that is shut down, or a test's): it works
+        on the one global database binding, which the next app may point elsewhere. What is
+        still spooled stays on disk for the next writer or ``replay``."""
+        writer = self._writer
+        if writer is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        if writer is not threading.current_thread():
+            writer.join(timeout)
+        self._writer = None
 
     def maintain(self) -> None:
         """The periodic part: replay segments of dead workers, purge events past retention

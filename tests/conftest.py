@@ -166,6 +166,8 @@ def app(app_config):
         return response
 
     yield app
+    # a background writer works on the global database binding: it must not outlive its test
+    app.extensions["analytics"].stop()
     undeclared = {name for name in seen if declared(name) is None}
     assert not undeclared, f"cookies set but not declared in winlas_site/cookies.py: {undeclared}"
 

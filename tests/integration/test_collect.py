@@ -420,16 +420,37 @@ def test_the_background_writer_stores_what_was_acknowledged(app_config):
     app = create_app(
         {**app_config, "ANALYTICS_WRITE_MODE": "background", "ANALYTICS_FLUSH_SECONDS": 0.05}
     )
+    try:
+        client = app.test_client()
+        client.post("/samtycke", data={"action": "accept_all"}, headers=ORIGIN)
+        sent = send(client, [event(), event("click", target="http://localhost/kontakt")])
+        assert sent.json == {"accepted": 2}
+        deadline = time.monotonic() + 5
+        while count(app) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert count(app) == 2
+        assert app.extensions["analytics"].spool.pending_lines() == 0
+    finally:
+        # the writer works on the global database binding, which the next test rebinds
+        app.extensions["analytics"].stop()
+
+
+def test_a_stopped_writer_thread_ends_and_leaves_what_is_spooled_on_disk(app_config):
+    from winlas_site import create_app
+
+    app = create_app(
+        {**app_config, "ANALYTICS_WRITE_MODE": "background", "ANALYTICS_FLUSH_SECONDS": 3600}
+    )
     client = app.test_client()
     client.post("/samtycke", data={"action": "accept_all"}, headers=ORIGIN)
-    assert send(client, [event(), event("click", target="http://localhost/kontakt")]).json == {
-        "accepted": 2
-    }
-    deadline = time.monotonic() + 5
-    while count(app) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert count(app) == 2
-    assert app.extensions["analytics"].spool.pending_lines() == 0
+    assert send(client, [event()]).status_code == 202
+    state = app.extensions["analytics"]
+    writer = state._writer
+    assert writer is not None and writer.is_alive()
+    state.stop()
+    assert not writer.is_alive()
+    assert state.spool.pending_lines() == 1
+    assert count(app) == 0
 
 
 def test_maintenance_replays_abandoned_segments_and_purges_old_events(app, consented, tmp_path):
@@ -507,3 +528,31 @@ def test_collect_responses_carry_security_headers(consented):
     assert response.headers["Cache-Control"] == "no-store"
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert send(consented, [event()], headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_an_anonymous_request_never_asks_the_host_whether_its_user_is_internal(
+    app, consented, create_user, auth
+):
+    # the hot path: without a login cookie there is no user to load, so no query is made to
+    # tell staff apart (issue 11); the host's own check is wrapped to count its calls
+    state = app.extensions["analytics"]
+    asked = []
+    host_check = state.internal_user
+    state.internal_user = lambda req: asked.append(req.path) or host_check(req)
+    assert send(consented, [event()]).json == {"accepted": 1}
+    assert asked == []
+    create_user()
+    auth.login()
+    assert send(consented, [event()]).json == {"accepted": 1}  # a customer: asked, and kept
+    assert asked == ["/api/collect"]
+    assert count(app) == 2
+
+
+def test_staff_logged_in_are_left_out_and_counted_as_internal(app, consented, create_user, auth):
+    create_user("support@winlas.se", role="staff")
+    auth.login("support@winlas.se")
+    response = send(consented, [event(), event(kind="click", target="/kontakt", name="Kontakt")])
+    assert response.status_code == 202 and response.json == {"dropped": "internal"}
+    assert count(app) == 0 and count(app, Visit) == 0
+    with app.app_context():
+        assert [(d.reason, d.count) for d in DroppedCount.select()] == [("internal", 1)]

@@ -234,6 +234,7 @@ def waiting_app(app_config):
         {**app_config, "ANALYTICS_WRITE_MODE": "background", "ANALYTICS_FLUSH_SECONDS": 3600}
     )
     yield app
+    app.extensions["analytics"].stop()
     app.extensions["analytics"].spool.close()
 
 
