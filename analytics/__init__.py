@@ -1,7 +1,8 @@
 """First-party, consent-gated analytics: the collect endpoint, enrichment, visits and events.
 
 It never imports winlas_site. The app hands it what it needs in ``init_app``: the Database,
-the consent check, the current user's id and, optionally, a rate-limit decorator.
+the consent check, the current user's id, which logged-in users are the site's own people and,
+optionally, a rate-limit decorator.
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ from __future__ import annotations
 import atexit
 import datetime
 import hashlib
+import ipaddress
 import json
 import logging
 import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +57,36 @@ DEFAULTS = {
     "ANALYTICS_QUARANTINE_DAYS": 30,
     # the dashboard's and profiles' queries stop past this (503 "too heavy"); below gunicorn's 30 s
     "ANALYTICS_QUERY_BUDGET_MS": 10_000,
+    # the office: client networks whose visits are never recorded (CIDR, comma separated)
+    "ANALYTICS_INTERNAL_NETWORKS": (),
     "GEOIP_DATABASE": None,
 }
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def internal_networks(value: str | Iterable[str] | None) -> tuple[Network, ...]:
+    """ANALYTICS_INTERNAL_NETWORKS as networks: a comma-separated string or a list of CIDRs
+    (a lone address is its own /32 or /128).
+
+    A value that is not a network raises ValueError, so the app refuses to start instead of
+    silently recording the office. Host bits are refused too (``192.168.1.10/24``): it is
+    most likely a typo, and guessing the wider network could drop real visitors unnoticed.
+    """
+    items = value.split(",") if isinstance(value, str) else list(value or ())
+    networks = []
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(text))
+        except ValueError as error:
+            raise ValueError(
+                f"ANALYTICS_INTERNAL_NETWORKS: {text!r} is not a network in CIDR notation "
+                f"(such as 192.0.2.0/24 or 2001:db8::/48): {error}"
+            ) from None
+    return tuple(networks)
 
 
 class Analytics:
@@ -66,10 +97,18 @@ class Analytics:
         app: Flask,
         allows: Callable[[Request, str], bool],
         current_user_id: Callable[[], int | None],
+        internal_user: Callable[[Request], bool] | None = None,
     ):
         config = app.config
         self.allows = allows
         self.current_user_id = current_user_id
+        self.internal_user = internal_user
+        self.internal_networks = internal_networks(config["ANALYTICS_INTERNAL_NETWORKS"])
+        # an address is parsed and matched once, then remembered: the office's few addresses
+        # repeat; None (no networks set) keeps the check off the hot path altogether
+        self._in_office = (
+            lru_cache(maxsize=4096)(self._match_office) if self.internal_networks else None
+        )
         self.max_body = int(config["ANALYTICS_MAX_BODY"])
         self.max_events = int(config["ANALYTICS_MAX_EVENTS"])
         self.visitor_cookie = config["ANALYTICS_VISITOR_COOKIE"]
@@ -87,16 +126,37 @@ class Analytics:
         self._writer: threading.Thread | None = None
         self._writer_pid = 0
         self._wake = threading.Event()
-        self._bots: Counter = Counter()
+        self._stopping = threading.Event()
+        self._bots: Counter = Counter()  # (reason, day) -> dropped requests not yet spooled
         self._bot_hits = 0
         self._bots_flushed = time.monotonic()
         self._bot_lock = threading.Lock()
 
-    def count_bot(self) -> None:
-        """Count a dropped bot request for today; spooled now and then, not per request."""
+    def _match_office(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:  # no address (a unix socket) is nobody's office
+            return False
+        if ip.version == 6 and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # a dual-stack server reports IPv4 clients as ::ffff:a.b.c.d
+        return any(ip in network for network in self.internal_networks)
+
+    def is_internal(self, req: Request, user_id: int | None) -> bool:
+        """Traffic of the site's own people, never recorded: a client address in
+        ANALYTICS_INTERNAL_NETWORKS (the full address, before anonymisation; behind trusted
+        proxies it is already the real client's), or a logged-in user the host calls internal.
+        The host is asked only when someone is logged in, so an anonymous request costs no
+        query."""
+        if self._in_office is not None and self._in_office(req.remote_addr or ""):
+            return True
+        return user_id is not None and self.internal_user is not None and self.internal_user(req)
+
+    def count_dropped(self, reason: str) -> None:
+        """Count a dropped request for today (``reason``, as DroppedCount keeps it: "bot", or
+        "internal" for the site's own people); spooled now and then, not per request."""
         day = datetime.date.today().isoformat()
         with self._bot_lock:
-            self._bots[day] += 1
+            self._bots[reason, day] += 1
             self._bot_hits += 1
             due = (
                 self.inline
@@ -110,7 +170,8 @@ class Analytics:
             self._start_writer()  # its loop spools the tally within BOT_FLUSH_SECONDS
 
     def flush_bots(self, only_if_due: bool = False) -> None:
-        """Spool the bot tally: one line per day with its count (``{"bot": day, "n": n}``)."""
+        """Spool the tally of dropped requests: one line per day and reason with its count
+        (``{"bot": day, "n": n}``; other reasons add ``"reason"``)."""
         with self._bot_lock:
             if not self._bots or (
                 only_if_due and time.monotonic() - self._bots_flushed < BOT_FLUSH_SECONDS
@@ -118,8 +179,11 @@ class Analytics:
                 return
             tally, self._bots, self._bot_hits = self._bots, Counter(), 0
             self._bots_flushed = time.monotonic()
-        for day, count in sorted(tally.items()):
-            self.spool.append(json.dumps({"bot": day, "n": count}))
+        for (reason, day), count in sorted(tally.items()):
+            line = {"bot": day, "n": count}
+            if reason != "bot":  # a bot line stays as it always was
+                line["reason"] = reason
+            self.spool.append(json.dumps(line))
 
     def after_append(self) -> None:
         """Inline mode drains now; otherwise make sure this process's writer is running."""
@@ -219,6 +283,7 @@ def init_app(
     *,
     guard: Callable[[], Response | None] = _deny,
     profiling_allowed: Callable[[Request], bool] | None = None,
+    internal_user: Callable[[Request], bool] | None = None,
     site_series: Callable[[datetime.date, datetime.date], dict] | None = None,
     people: Any = None,
 ) -> Analytics:
@@ -232,6 +297,10 @@ def init_app(
       to give instead (login page, 403); the default shuts everyone out;
     - ``profiling_allowed(request)``: marketing consent and no objection (P17, P19); without it
       no visit is profiled;
+    - ``internal_user(request)``: True when the logged-in user is one of the site's own people
+      (staff): their requests are dropped and counted, never stored or profiled; asked only
+      when ``current_user_id()`` names someone. Clients in ANALYTICS_INTERNAL_NETWORKS are
+      dropped the same way;
     - ``site_series(first_day, last_day)``: the site's own daily counts (leads, sign-ups,
       consent decisions) as ``{name: {date: count}}`` for the conversion reports;
     - ``people``: who is behind a user id (name, organisation) for the profile views.
@@ -249,7 +318,7 @@ def init_app(
     ErasureTombstone.key = hashlib.sha256(
         b"winlas analytics erasure tombstone\0" + str(app.config.get("SECRET_KEY") or "").encode()
     ).digest()
-    state = Analytics(app, allows, current_user_id)
+    state = Analytics(app, allows, current_user_id, internal_user)
     state.rate_limit = rate_limit
     state.guard = guard
     state.profiling_allowed = profiling_allowed or (lambda request: False)

@@ -175,10 +175,16 @@ def collect(req, user_id: int | None):
     if client.is_bot:
         # counted per day in memory, nothing about the bot is kept and its body is not read;
         # bots are counted whatever their consent cookie says, as they always were
-        state.count_bot()
+        state.count_dropped("bot")
         return answer(202, {"dropped": "bot"})
     if not state.allows(req, "statistics"):
         return refuse(403, "no statistics consent: nothing was stored")
+    if state.is_internal(req, user_id):
+        # the site's own people (staff logged in, the office's network) would skew what
+        # marketers read and be profiled like prospects: counted per day like bots, nothing
+        # else kept, the body not read, no visitor cookie set
+        state.count_dropped("internal")
+        return answer(202, {"dropped": "internal"})
     req.max_content_length = state.max_body
     raw = req.get_data(cache=False)  # 413 above the limit
     now = time.time()

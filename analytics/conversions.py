@@ -32,13 +32,16 @@ def record_conversion(request: Request, name: str) -> None:
     client = classify(request.headers.get("User-Agent", ""))
     if client.is_bot:
         return
+    user_id = state.current_user_id()
+    if state.is_internal(request, user_id):
+        return  # the site's own people testing a form are no conversion (nor profiled)
     # what a visit needs should the conversion open one (the store's rule decides)
     address = request.remote_addr or ""
     location = state.geo.lookup(address)
     line = {
         "r": now,
         "v": visitor,
-        "u": state.current_user_id(),
+        "u": user_id,
         "ip": anonymise_ip(address),
         "geo": [location.country, location.region, location.city],
         "ua": [client.browser, client.browser_version, client.os, client.os_version, client.device],

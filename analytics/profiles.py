@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,6 +22,7 @@ import peewee
 from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 
+from . import progress as progress_bar
 from .db import database
 from .models import Event, Visit
 from .profile_models import (
@@ -215,12 +216,17 @@ def _ceiling(state: ProfileState, newest: int, clock: datetime.datetime, settle:
     return ceiling
 
 
-def update(now: datetime.datetime | None = None, batch: int = BATCH) -> int:
+def update(
+    now: datetime.datetime | None = None,
+    batch: int = BATCH,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Fold events stored since the last run into the profiles; returns events folded in.
 
     Only events of visits flagged for profiling count, never those of an opted-out browser.
     Idempotent: each event id is read once (the cursor moves in the same transaction).
     ``now`` is the moment for the purge of idle profiles (default: the clock).
+    ``progress(ids read, ids to read)`` is called after each batch (``analytics.progress``).
     """
     config = settings()
     clock = _utcnow()
@@ -230,6 +236,7 @@ def update(now: datetime.datetime | None = None, batch: int = BATCH) -> int:
     with _transaction():
         state = _locked_state(config, now)
         ceiling = _ceiling(state, newest, clock, settle_seconds())
+        first = state.last_event_id
         state.save()
     while True:
         with _transaction():
@@ -245,6 +252,8 @@ def update(now: datetime.datetime | None = None, batch: int = BATCH) -> int:
             state.last_event_id = high
             state.updated_at = now
             state.save()
+        if progress is not None:
+            progress(high - first, ceiling - first)
 
 
 def _fold(low: int, high: int, epoch: datetime.datetime, config: Settings) -> int:
@@ -395,13 +404,15 @@ def purge(now: datetime.datetime) -> tuple[int, int]:
     return profiles_deleted, opt_outs
 
 
-def rebuild(now: datetime.datetime | None = None) -> int:
+def rebuild(
+    now: datetime.datetime | None = None, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Throw the profiles away and fold every raw event still kept in again."""
     with _transaction():
         InterestScore.delete().execute()
         InterestProfile.delete().execute()
         ProfileState.delete().execute()
-    return update(now)
+    return update(now, progress=progress)
 
 
 # forget -------------------------------------------------------------------------------------
@@ -663,7 +674,11 @@ def timeline(visitor_ids: list[str], user_id: int | None = None, limit: int = 30
     "--rebuild", "from_scratch", is_flag=True, help="Forget every profile, read all raw events."
 )
 @with_appcontext
-def profiles_command(as_of: datetime.datetime | None, from_scratch: bool) -> None:
+@progress_bar.with_bar("folding events", "ids")
+def profiles_command(as_of: datetime.datetime | None, from_scratch: bool, progress) -> str:
     """Fold new analytics events into the interest profiles (marketing consent only)."""
-    folded = rebuild(as_of) if from_scratch else update(as_of)
-    click.echo(f"folded {folded} event(s) into {InterestProfile.select().count()} profile(s)")
+    if from_scratch:
+        folded = rebuild(as_of, progress=progress)
+    else:
+        folded = update(as_of, progress=progress)
+    return f"folded {folded} event(s) into {InterestProfile.select().count()} profile(s)"

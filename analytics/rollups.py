@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import peewee
 from flask import current_app, has_app_context
@@ -365,9 +365,12 @@ def pending_days(
     return days, newest
 
 
-def run(now: datetime.datetime | None = None) -> int:
+def run(
+    now: datetime.datetime | None = None, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Bring the rollups up to ``now`` (naive UTC): every whole day before it, and today's
     visits started in its finished hours; returns the number of days (re)computed.
+    ``progress(days done, days to do)`` is called after each day (``analytics.progress``).
 
     The current hour is never rolled up: reports read it, and whatever the task has not
     reached, from the raw tables.
@@ -379,14 +382,18 @@ def run(now: datetime.datetime | None = None) -> int:
     state = RollupState.get_or_none(RollupState.name == STATE)
     days, newest = pending_days(today, hour)
     whole = sorted(day for day in days if day < today)
-    for day in whole:
-        rebuild_day(day)
     # today's finished hours: again when the hour moved on or their visits got events
     partial = hour > midnight and (
         today in days or state is None or state.until is None or state.until < hour
     )
+    for done, day in enumerate(whole, 1):
+        rebuild_day(day)
+        if progress is not None:
+            progress(done, len(whole) + partial)
     if partial:
         rebuild_day(today, hour)
+        if progress is not None:
+            progress(len(whole) + 1, len(whole) + 1)
     with _transaction():
         _lock()
         state = RollupState.get_or_none(RollupState.name == STATE)

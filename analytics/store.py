@@ -14,6 +14,7 @@ import datetime
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,15 +201,19 @@ def write_lines(lines: list[dict]) -> int:
             count = line.get("n", 1)
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise ValueError(f"a bot tally of {count!r}")
-            bots[line["bot"]] += count
+            # internal traffic (staff, the office) is tallied the same way, with its reason
+            reason = line.get("reason", "bot")
+            if reason not in ("bot", "internal"):
+                raise ValueError(f"a tally of {reason!r}")
+            bots[reason, line["bot"]] += count
         else:
             requests.append(line)
     rows: list[tuple] = []
     with _write_transaction():
         if requests:
             ErasureTombstone.serialise(erasing=False)
-        for day, count in bots.items():
-            DroppedCount.add(datetime.date.fromisoformat(day), "bot", count)
+        for (reason, day), count in bots.items():
+            DroppedCount.add(datetime.date.fromisoformat(day), reason, count)
         requests = _without_erased(requests)
         current = {
             visitor: _open_visit(visit)
@@ -353,13 +358,17 @@ def _quarantine_entry(line: dict, tries: int, exc: Exception) -> dict:
     }
 
 
-def drain(spool, include_abandoned: bool = False) -> int:
+def drain(
+    spool, include_abandoned: bool = False, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Move every claimable segment into the database; returns events offered.
+    ``progress(segments done, segments claimed)`` is called after each (``analytics.progress``).
 
     Never raises for a line: an outage gives the segment back, anything else is stored line
     by line and what cannot be stored ends in the quarantine (see the module's docstring)."""
     total = 0
-    for path in spool.claim(include_abandoned=include_abandoned):
+    claimed = spool.claim(include_abandoned=include_abandoned)
+    for done, path in enumerate(claimed, 1):
         try:
             total += _drain_segment(spool, path)
         except Exception:  # noqa: BLE001 - a full disk, say: the next segment may still go
@@ -367,6 +376,8 @@ def drain(spool, include_abandoned: bool = False) -> int:
             # a segment left claimed by a live process would wait for its death
             with contextlib.suppress(OSError):
                 spool.give_back(path)
+        if progress is not None:
+            progress(done, len(claimed))
     return total
 
 

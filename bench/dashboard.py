@@ -5,7 +5,10 @@ What is measured, per database (SQLite always; PostgreSQL when ``BENCH_POSTGRES_
 
 1. ``winlas analytics generate`` writes ``EVENTS`` synthetic events (default 1 000 000) over 90
    days through the normal store, in chunks of a million events (seeds 1, 2, …), into a fresh
-   database (a new SQLite file in a temporary instance folder);
+   database (a new SQLite file in a temporary instance folder). The traffic has a real site's
+   shape (analytics/synthetic.py: a few pages take most views, Swedish browser and screen
+   shares, returning visitors, office-hour rhythm, campaigns with their own landing pages), so
+   the reports group skewed data as in production, not an even spread;
 2. on PostgreSQL ``ANALYZE`` (autovacuum's job after a bulk load), then
    ``analytics.rollups.run()`` rolls up every finished day and today's finished hours
    (``rollup_seconds``);

@@ -119,6 +119,12 @@ def register_analytics(app: Flask) -> None:
     def current_user_id() -> int | None:
         return current_user.id if current_user.is_authenticated else None
 
+    def internal_user(req) -> bool:
+        # the site's own people browsing it are not prospects: their visits are left out of
+        # the statistics and never profiled (admin holds every role); asked by the collector
+        # only when a login cookie made it load the user
+        return current_user.is_authenticated and current_user.has_role("staff", "marketer")
+
     def dashboard_guard():
         # the dashboard and interest profiles: marketers and admins only (P17)
         if not current_user.is_authenticated:
@@ -135,6 +141,7 @@ def register_analytics(app: Flask) -> None:
         rate_limit=within_rate_limit,
         guard=dashboard_guard,
         profiling_allowed=profiling.allows_profiling,
+        internal_user=internal_user,
         site_series=dashboard_data.site_series,
         people=profiling.people,
         # a JSON beacon answer: what matters for it, not the HTML pages' full set

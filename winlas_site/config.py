@@ -98,6 +98,8 @@ ANALYTICS_SETTINGS: dict[str, Any] = {
     "ANALYTICS_TOMBSTONE_DAYS": float,
     "ANALYTICS_QUARANTINE_DAYS": float,
     "ANALYTICS_QUERY_BUDGET_MS": int,
+    # the office's networks, whose visits are not recorded; checked when the app starts
+    "ANALYTICS_INTERNAL_NETWORKS": _list,
 }
 
 

@@ -22,13 +22,17 @@ more and sends no second reminder (one ``RetentionNotice`` per user and deadline
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
+from collections.abc import Callable
 
 import click
 import peewee
 from flask import current_app
 from huey import crontab
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from analytics import progress as progress_bar
 
 from .account import bp
 from .account import data as person
@@ -194,21 +198,37 @@ def _expired_registrations(before: datetime.datetime) -> int:
         return Registration.delete().where(Registration.id.in_(ids)).execute()
 
 
-def run(as_of: datetime.datetime | None = None) -> dict[str, int]:
-    """One retention run for the day of ``as_of`` (default: now); returns what it did."""
+STEPS = 8  # the parts of a run, for the progress bar
+
+
+def run(
+    as_of: datetime.datetime | None = None, progress: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
+    """One retention run for the day of ``as_of`` (default: now); returns what it did.
+
+    ``progress(parts done, STEPS)`` is called after each part (``analytics.progress``)."""
     import analytics.store
+
+    steps = itertools.count(1)
+
+    def done() -> None:
+        if progress is not None:
+            progress(next(steps), STEPS)
 
     as_of = as_of or now()
     config = current_app.config
     counts: dict[str, int] = {}
     counts["reminders_sent"], counts["accounts_erased"] = _inactive_accounts(as_of)
+    done()
     raw_days = int(config.get("ANALYTICS_RAW_RETENTION_DAYS", 425))
     events, visits = analytics.store.purge(as_of - datetime.timedelta(days=raw_days))
     counts["analytics_events"], counts["analytics_visits"] = events, visits
+    done()
     months = int(config.get("WINLAS_CONSENT_RECORD_MONTHS", 24))
     counts["consent_records"] = ConsentRecord.purge(
         as_of - datetime.timedelta(days=months * MONTH_DAYS)
     )
+    done()
     counts["unconfirmed_subscriptions"] = (
         Subscription.delete()
         .where(
@@ -217,17 +237,22 @@ def run(as_of: datetime.datetime | None = None) -> dict[str, int]:
         )
         .execute()
     )
+    done()
     counts["unconfirmed_accounts"] = purge_unconfirmed(UNCONFIRMED_DAYS, as_of)
+    done()
     lead_cutoff = as_of - datetime.timedelta(days=setting("WINLAS_LEAD_RETENTION_DAYS"))
     counts["leads"] = _expired_leads(lead_cutoff)
+    done()
     counts["course_registrations"] = _expired_registrations(
         as_of - datetime.timedelta(days=setting("WINLAS_REGISTRATION_RETENTION_DAYS"))
     )
+    done()
     unused = [contact.id for contact in person.unused_contacts(lead_cutoff)]
     counts["contacts"] = 0
     if unused:
         counts["contacts"] = Contact.delete().where(Contact.id.in_(unused)).execute()
     counts["erasure_confirmations"] = person.scrub_confirmations()
+    done()
     AuditEntry.record("retention", details={"as_of": as_of.date().isoformat(), **counts})
     log.info("retention run %s: %s", as_of.date(), counts)
     return counts
@@ -243,14 +268,15 @@ def run(as_of: datetime.datetime | None = None) -> dict[str, int]:
     default=None,
     help="Run as on this day (YYYY-MM-DD) instead of today.",
 )
-def run_command(as_of: datetime.datetime | None) -> None:
+@progress_bar.with_bar("retention", "parts")
+def run_command(as_of: datetime.datetime | None, progress) -> str:
     """Send inactivity reminders, erase inactive accounts and purge expired data."""
     if as_of is not None:
         # the time of day of a real run, on the day asked for
         as_of = datetime.datetime.combine(as_of.date(), now().time())
     with current_app.extensions["database"].connection_context():
-        counts = run(as_of)
-    click.echo(" ".join(f"{name}={n}" for name, n in counts.items()))
+        counts = run(as_of, progress=progress)
+    return " ".join(f"{name}={n}" for name, n in counts.items())
 
 
 @periodic_task(crontab(minute="40", hour="2"))

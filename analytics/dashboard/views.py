@@ -55,7 +55,12 @@ def _context(selection: Selection) -> dict:
         params = selection.period_query() if clear_filters else selection.query(**changes)
         return url_for(request.endpoint, **(request.view_args or {}), **params)
 
+    state = current_app.extensions["analytics"]
     return {
+        # what is left out as internal traffic, for the note beside the period (a marketer must
+        # know the office's own clicks are not in the figures, or that they are)
+        "internal_users": state.internal_user is not None,
+        "internal_networks": len(state.internal_networks),
         "here": here,
         "country_name": country_name,
         "selection": selection,

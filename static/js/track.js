@@ -7,7 +7,7 @@
   var d = document, w = window, n = navigator, KEY = "winlas_track_queue";
   // only pages the server marks as public (the consent banner may load this file anywhere)
   if (!d.body || !d.body.hasAttribute("data-tracked")) return;
-  var queue = [], stopped = false, shown = Date.now(), engaged = 0;
+  var queue = [], stopped = false, since = 0, engaged = 0;
 
   // an absolute http(s) URL without query (but its utm_* tags) and fragment; else the scheme
   function clean(href) {
@@ -46,11 +46,15 @@
     }
     try { sessionStorage.setItem(KEY, JSON.stringify(queue)); } catch (e) { /* storage off */ }
   }
-  function engagement() {
-    if (shown) { engaged += Date.now() - shown; shown = 0; }
+  // engaged: visible ms since `since` (0 while hidden), zeroed once queued: none goes twice
+  function leave() {
+    if (since) { engaged += Date.now() - since; since = 0; }
     if (engaged > 999) { push({ type: "engagement", ms: engaged }); engaged = 0; }
+    flush();
   }
+  function resume() { if (!since && d.visibilityState === "visible") since = Date.now(); }
 
+  resume();
   try { queue = JSON.parse(sessionStorage.getItem(KEY)) || []; } catch (e) { queue = []; }
   push({
     type: "pageview", referrer: d.referrer && clean(d.referrer),
@@ -67,12 +71,17 @@
     if (!el || el.closest("[data-consent-banner]")) return;
     push({ type: "click", target: el.href ? clean(el.href) : el.tagName.toLowerCase(),
       name: label(el.getAttribute("data-track") || el.textContent) });
-    flush();
+    // a link may unload the page, and a beacon sent then is the least sure: send its time now
+    if (/^https?:$/.test(el.protocol)) { leave(); resume(); } else flush();
   }, true);
   d.addEventListener("visibilitychange", function () {
-    if (d.visibilityState === "hidden") { engagement(); flush(); } else shown = Date.now();
+    if (d.visibilityState === "hidden") leave(); else resume();
   });
-  w.addEventListener("pagehide", function () { engagement(); flush(); });
+  w.addEventListener("pagehide", leave);
+  // back from the back/forward cache: a new stretch
+  w.addEventListener("pageshow", function (e) {
+    if (e.persisted) { engaged = since = 0; resume(); }
+  });
   d.addEventListener("winlas:consent", function (e) {
     if (e.detail.categories.indexOf("statistics") < 0) {
       stopped = true; queue = [];

@@ -92,6 +92,24 @@ def open_page(browser, live_server, **options):
     return page
 
 
+@pytest.fixture(scope="session")
+def visitor_browser(browser):
+    """A second Chromium that says it is an ordinary Chrome in every request, with the back/forward
+    cache on, as a visitor's browser has it (Playwright turns the cache off by default).
+
+    ``open_page``'s user agent is a per-page override, and it does not reach a beacon a page
+    sends while a navigation unloads it: that one goes out as HeadlessChrome and is dropped as a
+    bot, so with ``browser`` such beacons are lost. Launched by the same Playwright as
+    ``browser``."""
+    other = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, f"--user-agent={VISITOR_AGENT}"],
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    yield other
+    other.close()
+
+
 def assert_only_declared_storage(page) -> None:
     """Every cookie and storage key the browser holds must be in the registry."""
     names = {cookie["name"] for cookie in page.context.cookies()}

@@ -1,5 +1,6 @@
 """The winlas command: migrate, demo-data, create-user."""
 
+import datetime
 import os
 import subprocess
 import sys
@@ -107,3 +108,40 @@ def test_the_console_script_migrates_and_loads_an_empty_instance(tmp_path):
     assert (tmp_path / "instance" / "winlas.db").exists()
     assert len((tmp_path / "instance" / "secret_key").read_text()) == 64
     assert "applied 0 migration(s)" in run("migrate")
+
+
+def test_the_demo_traffic_looks_real_on_the_dashboard_and_names_only_pages_of_the_demo(
+    app, runner, client
+):
+    # issue 11: the demo once showed every page with ~530 views, every visitor once
+    from analytics import reports, synthetic
+
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    with app.app_context():
+        period = reports.Period.parse("90d", None, None, reports.utcnow().date())
+        everything = reports.Filters()
+        summary = reports.summary(period, everything)
+        assert summary.visitors < 0.8 * summary.visits
+        pages = reports.table("page", period, everything)
+        assert pages[0].key == "/" and pages[0].pageviews > 5 * pages[len(pages) // 2].pageviews
+        campaigns = {row.key: row for row in reports.table("campaign", period, everything)}
+        assert "bibliotekssystem" in campaigns and sum(r.conversions for r in campaigns.values())
+        entries = {row.key: row for row in reports.table("entry", period, everything)}
+        assert entries["/produkter/winlas-bibliotek"].conversions > 0
+        assert len(reports.table("browser", period, everything)) >= 5
+        assert len(reports.table("screen", period, everything)) >= 10
+        bounce = [row.bounce_rate for row in reports.table("source", period, everything)]
+        assert max(bounce) - min(bounce) > 0.1
+        # the daily conversions report (the site's own leads) tells the traffic's story too
+        from analytics.models import Event
+        from winlas_site.dashboard_data import site_series
+
+        # from before the traffic's first day: every lead, not only those of the last 90 days
+        series = site_series(period.first - datetime.timedelta(days=7), period.last)
+        leads = sum(sum(series[name].values()) for name in ("contact", "quote", "demo"))
+        forms = Event.select().where(
+            (Event.type == "conversion") & Event.name.in_(["contact", "quote", "demo"])
+        )
+        assert leads == forms.count() > 0
+    for path in synthetic.PAGES:
+        assert client.get(path).status_code == 200, path

@@ -17,10 +17,10 @@ import peewee
 import pytest
 
 from analytics import reports, rollups
-from analytics.cli import synthetic_lines
 from analytics.db import TooHeavy, time_budget
 from analytics.profile_models import InterestProfile, InterestScore
 from analytics.store import write_lines
+from analytics.synthetic import synthetic_lines
 
 HEAVY_MESSAGE = "Frågan är för tung"
 DENSE_VISITS = 3000

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+import random
+
 from ..auth.models import Organisation, User
 from ..courses.models import Course, CourseSession, SeminarSlot
 from ..customer.models import CustomerResource
 from ..db import database
+from ..leads.models import Contact, Lead
 from ..news.models import Article
 from ..privacy.models import SubProcessor
 from ..products.models import Product
@@ -79,3 +83,61 @@ def load_all(password: str) -> dict[str, int]:
         "sub-processors": len(content.SUBPROCESSORS),
         "users": len(DEMO_USERS),
     }
+
+
+# people behind the demo traffic's sent forms (invented; the addresses are under exempel.se)
+FIRST_NAMES = ("Anna", "Karin", "Eva", "Maria", "Lena", "Sara", "Johan", "Erik", "Lars", "Per")
+LAST_NAMES = ("Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Berg")
+MUNICIPALITIES = ("Falun", "Kalmar", "Lund", "Umeå", "Växjö", "Östersund", "Borås", "Gävle")
+# the dashboard's conversion names and the lead types behind them (dashboard_data.LEAD_SERIES)
+LEAD_TYPES = {"contact": "question", "quote": "quote", "demo": "demo"}
+AGE_OF_DONE_LEADS = datetime.timedelta(days=21)
+
+
+def _ascii(text: str) -> str:
+    return text.lower().translate(str.maketrans("åäö", "aao"))
+
+
+def leads_for_conversions(seed: int) -> int:
+    """A lead in the CRM for each contact, quote and demo conversion the demo traffic holds,
+    made when it was sent: the dashboard's daily conversions (the site's leads) then tell the
+    same story as its campaign and landing-page conversions (the analytics events)."""
+    from analytics.models import Event
+
+    rng = random.Random(seed)
+    sent = (
+        Event.select(Event.name, Event.occurred_at)
+        .where((Event.type == "conversion") & Event.name.in_(list(LEAD_TYPES)))
+        .order_by(Event.occurred_at, Event.id)
+    )
+    newest = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    made = 0
+    with database.atomic():
+        for number, event in enumerate(sent, 1):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            place = rng.choice(MUNICIPALITIES)
+            person = {
+                "first_name": first,
+                "last_name": last,
+                "organisation_name": f"{place} kommun, biblioteken",
+            }
+            contact = Contact.create(
+                email=f"{_ascii(first)}.{_ascii(last)}{number}@{_ascii(place)}.exempel.se",
+                created_at=event.occurred_at,
+                updated_at=event.occurred_at,
+                **person,
+            )
+            # older leads have been worked on, the newest wait for someone
+            old = newest - event.occurred_at > AGE_OF_DONE_LEADS
+            Lead.create(
+                contact=contact,
+                type=LEAD_TYPES[event.name],
+                status=rng.choice(("kontaktad", "kvalificerad", "vunnen", "forlorad"))
+                if old
+                else "ny",
+                idempotency_key=f"demo-traffic-{seed}-{number}",
+                created_at=event.occurred_at,
+                **person,
+            )
+            made += 1
+    return made
