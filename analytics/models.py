@@ -163,6 +163,12 @@ class ErasureTombstone(BaseModel):
         return len(rows)
 
     @classmethod
+    def any_laid(cls) -> bool:
+        """Whether any tombstone exists: erasures are rare, so the writer asks this one cheap
+        question before it computes a digest per line (about a fifth of its time otherwise)."""
+        return cls.select(cls.digest).limit(1).exists()
+
+    @classmethod
     def present(cls, digests: Iterable[str]) -> set[str]:
         """Which of ``digests`` have a tombstone (expired ones too, until they are purged)."""
         wanted = sorted(set(digests))
