@@ -260,13 +260,13 @@ class Analytics:
             log.warning("database unavailable, events stay in the spool: %s", exc)
             return 0
 
-    def replay(self) -> int:
+    def replay(self, progress: Callable[[int], None] | None = None) -> int:
         """Store everything on disk, including segments left by workers that died."""
         from .store import drain
 
         self.flush_bots()
         self.spool.rotate()
-        return drain(self.spool, include_abandoned=True)
+        return drain(self.spool, include_abandoned=True, progress=progress)
 
 
 def _deny() -> Response:

@@ -15,7 +15,7 @@ from . import progress as progress_bar
 from . import synthetic
 from .models import DroppedCount, Event, Visit
 from .profiles import profiles_command
-from .store import drain, purge
+from .store import purge
 from .useragent import classify
 
 group = AppGroup(
@@ -76,10 +76,7 @@ def replay_command(progress) -> str:
     Never stops at a bad line: an unreadable or unstorable one goes to the quarantine, and
     while the database is unreachable the lines stay in the spool for the next run."""
     state = current_app.extensions["analytics"]
-    # Analytics.replay with the progress callback handed to drain
-    state.flush_bots()
-    state.spool.rotate()
-    stored = drain(state.spool, include_abandoned=True, progress=progress)
+    stored = state.replay(progress=progress)
     report = [f"replayed {stored} event(s)"]
     waiting, quarantined = state.spool.pending_lines(), state.spool.quarantined_lines()
     if waiting:

@@ -140,13 +140,12 @@ def _lower_pattern(pattern: str) -> str:
     return "".join(out)
 
 
-def _split_alternatives(pattern: str) -> list[str]:
-    """The top-level alternatives of a pattern: ``a|b(c|d)`` gives ``a`` and ``b(c|d)``."""
-    parts: list[str] = []
-    current: list[str] = []
-    depth = 0
-    in_class = escaped = False
-    for char in pattern:
+def _bare_characters(pattern: str, start: int = 0):
+    """(index, character) of each character of ``pattern`` from ``start`` that is neither
+    escaped nor inside a character class: the ones that can open, close or split a group."""
+    escaped = in_class = False
+    for index in range(start, len(pattern)):
+        char = pattern[index]
         if escaped:
             escaped = False
         elif char == "\\":
@@ -155,17 +154,23 @@ def _split_alternatives(pattern: str) -> list[str]:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
+        else:
+            yield index, char
+
+
+def _split_alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a pattern: ``a|b(c|d)`` gives ``a`` and ``b(c|d)``."""
+    cuts = [-1]
+    depth = 0
+    for index, char in _bare_characters(pattern):
+        if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
         elif char == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current))
-    return parts
+            cuts.append(index)
+    cuts.append(len(pattern))
+    return [pattern[start + 1 : end] for start, end in zip(cuts, cuts[1:], strict=False)]
 
 
 def _leading_literal(alternative: str) -> str | None:
@@ -213,23 +218,15 @@ def _split_lookbehinds(pattern: str) -> str:
     while i < len(pattern):
         if pattern.startswith(("(?<!", "(?<="), i):
             kind = pattern[i : i + 4]
-            depth, j = 1, i + 4
-            escaped = in_class = False
-            while j < len(pattern) and depth:
-                char = pattern[j]
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif in_class:
-                    in_class = char != "]"
-                elif char == "[":
-                    in_class = True
-                elif char == "(":
+            depth, j = 1, len(pattern)  # j: just past the look-behind's closing parenthesis
+            for index, char in _bare_characters(pattern, i + 4):
+                if char == "(":
                     depth += 1
                 elif char == ")":
                     depth -= 1
-                j += 1
+                    if depth == 0:
+                        j = index + 1
+                        break
             parts = _split_alternatives(pattern[i + 4 : j - 1])
             if kind == "(?<!":
                 out.append("".join(f"(?<!{part})" for part in parts))
