@@ -3,20 +3,34 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LOCK   := requirements.lock
+# a new lock or a new pyproject.toml means a new stamp, so `make install` installs again
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 PO     := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: install run test lint format bench translations extract-messages clean
+.PHONY: install lock lock-upgrade run test lint format bench translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
-$(STAMP): pyproject.toml
+# Exactly the lock's releases, each checked against its hash (pip and setuptools included);
+# then the project itself, built with the lock's setuptools, adding nothing.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+# Pin every runtime and `test` dependency of pyproject.toml, with hashes, into the lock.
+# Keeps the pins it can; `make lock-upgrade` (or UPGRADE=1) takes the newest allowed releases.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra test --strip-extras \
+		--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade) \
+		-o $(LOCK) pyproject.toml
+
+lock-upgrade:
+	$(MAKE) lock UPGRADE=1
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --statistics -i $< -o $@
@@ -32,9 +46,13 @@ run: install
 	@echo
 	$(BIN)/winlas run --host 127.0.0.1 --port $(PORT)
 
+# style, then the one-way layers ([tool.importlinter]), then types ([tool.mypy]);
+# import cycles and imports inside functions are tests/unit/test_import_graph.py
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/pytest -n auto --dist loadfile --ignore=tests/e2e
@@ -58,4 +76,4 @@ extract-messages: install
 	$(BIN)/pybabel update --no-wrap --ignore-obsolete -i translations/messages.pot -d translations -l en
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache $(MO)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache $(MO)

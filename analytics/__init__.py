@@ -1,337 +1,78 @@
-"""First-party, consent-gated analytics: the collect endpoint, enrichment, visits and events.
+"""First-party, consent-gated analytics: the collect endpoint, enrichment, visits and events,
+rollups and reports, the dashboard, interest profiles.
 
-It never imports winlas_site. The app hands it what it needs in ``init_app``: the Database,
-the consent check, the current user's id, which logged-in users are the site's own people and,
-optionally, a rate-limit decorator.
+It never imports winlas_site. The app hands it what it needs as one ``Host`` in
+``init_app(app, host)``. This package is the one module a host imports: ``analytics.api``
+holds the front door and everything in ``__all__`` is re-exported here; the submodules are
+the package's own business.
 """
 
 from __future__ import annotations
 
-import atexit
-import datetime
-import hashlib
-import ipaddress
-import json
-import logging
-import os
-import threading
-import time
-from collections import Counter
-from collections.abc import Callable, Iterable
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from .api import (
+    CONVERSIONS,
+    DEFAULTS,
+    FORMULA_STARTS,
+    MODELS,
+    VISITOR_COOKIE,
+    VISITOR_ID,
+    Analytics,
+    Host,
+    People,
+    Progress,
+    SiteSeries,
+    TopicRules,
+    erase_user,
+    forget_profile,
+    init_app,
+    internal_networks,
+    is_bot,
+    is_visitor_id,
+    migrate,
+    neutralise,
+    personal_data,
+    profile_for_user,
+    profile_opt_outs,
+    purge_raw_events,
+    record_conversion,
+    resume_profile,
+    roll_up_and_profile,
+    sent_conversions,
+    synthetic_traffic,
+    to_csv,
+    with_progress_bar,
+)
 
-import peewee
-from flask import Flask, Request, Response
-
-from . import db
-from .geo import GeoIP
-from .spool import Spool
-
-log = logging.getLogger("analytics")
-
-# Bots are counted in memory and their tally spooled at most this often (or every this many
-# hits), not one spool line per request: a bot can send thousands. A crashed worker loses at
-# most these few seconds of bot counts, which is acceptable for a tally that names nobody; a
-# clean shutdown (atexit) or an explicit flush loses nothing.
-BOT_FLUSH_SECONDS = 5.0
-BOT_FLUSH_HITS = 1000
-
-DEFAULTS = {
-    "ANALYTICS_MAX_BODY": 64 * 1024,
-    "ANALYTICS_MAX_EVENTS": 50,
-    "ANALYTICS_RATE_LIMIT": "240 per minute",
-    "ANALYTICS_RAW_RETENTION_DAYS": 425,  # 14 months; aggregates are kept
-    "ANALYTICS_VISITOR_COOKIE": "winlas_vid",
-    "ANALYTICS_VISITOR_MAX_AGE": 395 * 24 * 3600,
-    "ANALYTICS_WRITE_MODE": "background",  # or "inline": drain within the request (tests)
-    "ANALYTICS_FLUSH_SECONDS": 0.5,
-    "ANALYTICS_FSYNC": False,
-    # how often a worker's writer also replays what dead workers left and purges old events
-    "ANALYTICS_MAINTENANCE_SECONDS": 3600,
-    # how long the writer drops late spooled lines of an erased person: as long as a line can
-    # wait in the spool (a database down for days, a dead worker's segment until the replay)
-    "ANALYTICS_TOMBSTONE_DAYS": 7,
-    # how long lines the database would not take are kept in the spool's quarantine file
-    "ANALYTICS_QUARANTINE_DAYS": 30,
-    # the dashboard's and profiles' queries stop past this (503 "too heavy"); below gunicorn's 30 s
-    "ANALYTICS_QUERY_BUDGET_MS": 10_000,
-    # the office: client networks whose visits are never recorded (CIDR, comma separated)
-    "ANALYTICS_INTERNAL_NETWORKS": (),
-    "GEOIP_DATABASE": None,
-}
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def internal_networks(value: str | Iterable[str] | None) -> tuple[Network, ...]:
-    """ANALYTICS_INTERNAL_NETWORKS as networks: a comma-separated string or a list of CIDRs
-    (a lone address is its own /32 or /128).
-
-    A value that is not a network raises ValueError, so the app refuses to start instead of
-    silently recording the office. Host bits are refused too (``192.168.1.10/24``): it is
-    most likely a typo, and guessing the wider network could drop real visitors unnoticed.
-    """
-    items = value.split(",") if isinstance(value, str) else list(value or ())
-    networks = []
-    for item in items:
-        text = str(item).strip()
-        if not text:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(text))
-        except ValueError as error:
-            raise ValueError(
-                f"ANALYTICS_INTERNAL_NETWORKS: {text!r} is not a network in CIDR notation "
-                f"(such as 192.0.2.0/24 or 2001:db8::/48): {error}"
-            ) from None
-    return tuple(networks)
-
-
-class Analytics:
-    """The per-app state of the collector."""
-
-    def __init__(
-        self,
-        app: Flask,
-        allows: Callable[[Request, str], bool],
-        current_user_id: Callable[[], int | None],
-        internal_user: Callable[[Request], bool] | None = None,
-    ):
-        config = app.config
-        self.allows = allows
-        self.current_user_id = current_user_id
-        self.internal_user = internal_user
-        self.internal_networks = internal_networks(config["ANALYTICS_INTERNAL_NETWORKS"])
-        # an address is parsed and matched once, then remembered: the office's few addresses
-        # repeat; None (no networks set) keeps the check off the hot path altogether
-        self._in_office = (
-            lru_cache(maxsize=4096)(self._match_office) if self.internal_networks else None
-        )
-        self.max_body = int(config["ANALYTICS_MAX_BODY"])
-        self.max_events = int(config["ANALYTICS_MAX_EVENTS"])
-        self.visitor_cookie = config["ANALYTICS_VISITOR_COOKIE"]
-        self.visitor_max_age = int(config["ANALYTICS_VISITOR_MAX_AGE"])
-        self.inline = config["ANALYTICS_WRITE_MODE"] == "inline"
-        self.flush_seconds = float(config["ANALYTICS_FLUSH_SECONDS"])
-        self.maintenance_seconds = float(config["ANALYTICS_MAINTENANCE_SECONDS"])
-        self.retention_days = int(config["ANALYTICS_RAW_RETENTION_DAYS"])
-        self.tombstone_days = float(config["ANALYTICS_TOMBSTONE_DAYS"])
-        self.quarantine_days = float(config["ANALYTICS_QUARANTINE_DAYS"])
-        self.spool = Spool(
-            Path(app.instance_path) / "analytics-spool", bool(config["ANALYTICS_FSYNC"])
-        )
-        self.geo = GeoIP(config["GEOIP_DATABASE"])
-        self._writer: threading.Thread | None = None
-        self._writer_pid = 0
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._bots: Counter = Counter()  # (reason, day) -> dropped requests not yet spooled
-        self._bot_hits = 0
-        self._bots_flushed = time.monotonic()
-        self._bot_lock = threading.Lock()
-
-    def _match_office(self, address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:  # no address (a unix socket) is nobody's office
-            return False
-        if ip.version == 6 and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped  # a dual-stack server reports IPv4 clients as ::ffff:a.b.c.d
-        return any(ip in network for network in self.internal_networks)
-
-    def is_internal(self, req: Request, user_id: int | None) -> bool:
-        """Traffic of the site's own people, never recorded: a client address in
-        ANALYTICS_INTERNAL_NETWORKS (the full address, before anonymisation; behind trusted
-        proxies it is already the real client's), or a logged-in user the host calls internal.
-        The host is asked only when someone is logged in, so an anonymous request costs no
-        query."""
-        if self._in_office is not None and self._in_office(req.remote_addr or ""):
-            return True
-        return user_id is not None and self.internal_user is not None and self.internal_user(req)
-
-    def count_dropped(self, reason: str) -> None:
-        """Count a dropped request for today (``reason``, as DroppedCount keeps it: "bot", or
-        "internal" for the site's own people); spooled now and then, not per request."""
-        day = datetime.date.today().isoformat()
-        with self._bot_lock:
-            self._bots[reason, day] += 1
-            self._bot_hits += 1
-            due = (
-                self.inline
-                or self._bot_hits >= BOT_FLUSH_HITS
-                or time.monotonic() - self._bots_flushed >= BOT_FLUSH_SECONDS
-            )
-        if due:
-            self.flush_bots()
-            self.after_append()
-        elif self._writer is None or self._writer_pid != os.getpid():
-            self._start_writer()  # its loop spools the tally within BOT_FLUSH_SECONDS
-
-    def flush_bots(self, only_if_due: bool = False) -> None:
-        """Spool the tally of dropped requests: one line per day and reason with its count
-        (``{"bot": day, "n": n}``; other reasons add ``"reason"``)."""
-        with self._bot_lock:
-            if not self._bots or (
-                only_if_due and time.monotonic() - self._bots_flushed < BOT_FLUSH_SECONDS
-            ):
-                return
-            tally, self._bots, self._bot_hits = self._bots, Counter(), 0
-            self._bots_flushed = time.monotonic()
-        for (reason, day), count in sorted(tally.items()):
-            line = {"bot": day, "n": count}
-            if reason != "bot":  # a bot line stays as it always was
-                line["reason"] = reason
-            self.spool.append(json.dumps(line))
-
-    def after_append(self) -> None:
-        """Inline mode drains now; otherwise make sure this process's writer is running."""
-        if self.inline:
-            self.spool.rotate()
-            from .store import drain
-
-            drain(self.spool)
-            return
-        if self._writer is None or self._writer_pid != os.getpid():
-            self._start_writer()
-
-    def _start_writer(self) -> None:
-        # started on first use, after gunicorn has forked: threads do not survive a fork
-        self._writer_pid = os.getpid()
-        self._stopping = threading.Event()  # a new writer is not told to stop by an old stop()
-        self._writer = threading.Thread(
-            target=self._write_loop, name="analytics-writer", daemon=True
-        )
-        self._writer.start()
-        atexit.register(self.flush)
-
-    def _write_loop(self) -> None:
-        last_maintenance = 0.0
-        while True:
-            self._wake.wait(self.flush_seconds)
-            self._wake.clear()
-            if self._stopping.is_set():
-                return
-            try:
-                self.flush(bots_only_if_due=True)
-                if time.monotonic() - last_maintenance >= self.maintenance_seconds:
-                    last_maintenance = time.monotonic()
-                    self.maintain()
-            except Exception:  # the thread must survive anything; the lines stay spooled
-                log.exception("analytics writer failed; events stay in the spool")
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """End this process's writer thread (an app that is shut down, or a test's): it works
-        on the one global database binding, which the next app may point elsewhere. What is
-        still spooled stays on disk for the next writer or ``replay``."""
-        writer = self._writer
-        if writer is None:
-            return
-        self._stopping.set()
-        self._wake.set()
-        if writer is not threading.current_thread():
-            writer.join(timeout)
-        self._writer = None
-
-    def maintain(self) -> None:
-        """The periodic part: replay segments of dead workers, purge events past retention
-        (and expired erasure tombstones, after the replay), trim the quarantine."""
-        from .store import purge
-
-        database = db.database.obj
-        with database.connection_context():
-            self.replay()
-            now = datetime.datetime.now(datetime.UTC)
-            purge(now.replace(tzinfo=None) - datetime.timedelta(days=self.retention_days))
-        self.spool.purge_quarantine(now - datetime.timedelta(days=self.quarantine_days))
-
-    def flush(self, bots_only_if_due: bool = False) -> int:
-        """Close the open segment and store every ready one (the writer's loop, and at exit)."""
-        from .store import drain
-
-        self.flush_bots(only_if_due=bots_only_if_due)
-        self.spool.rotate()
-        database = db.database.obj
-        try:
-            with database.connection_context():
-                return drain(self.spool)
-        except peewee.PeeweeException as exc:
-            log.warning("database unavailable, events stay in the spool: %s", exc)
-            return 0
-
-    def replay(self, progress: Callable[[int], None] | None = None) -> int:
-        """Store everything on disk, including segments left by workers that died."""
-        from .store import drain
-
-        self.flush_bots()
-        self.spool.rotate()
-        return drain(self.spool, include_abandoned=True, progress=progress)
-
-
-def _deny() -> Response:
-    return Response("forbidden", status=403)
-
-
-def init_app(
-    app: Flask,
-    database: peewee.Database,
-    allows: Callable[[Request, str], bool],
-    current_user_id: Callable[[], int | None],
-    rate_limit: Callable[[Request], bool] | None = None,
-    response_headers: dict[str, str] | None = None,
-    *,
-    guard: Callable[[], Response | None] = _deny,
-    profiling_allowed: Callable[[Request], bool] | None = None,
-    internal_user: Callable[[Request], bool] | None = None,
-    site_series: Callable[[datetime.date, datetime.date], dict] | None = None,
-    people: Any = None,
-) -> Analytics:
-    """Wire the collector and the dashboard into ``app``.
-
-    - ``database``: where the models live; ``allows(request, category)``: the consent gate;
-      ``current_user_id()``: links a logged-in user's visits;
-    - ``rate_limit(request)`` answers False when the client is over its limit;
-      ``response_headers``: what every collect response carries;
-    - ``guard()``: None for someone who may read the dashboard and profiles, else the response
-      to give instead (login page, 403); the default shuts everyone out;
-    - ``profiling_allowed(request)``: marketing consent and no objection (P17, P19); without it
-      no visit is profiled;
-    - ``internal_user(request)``: True when the logged-in user is one of the site's own people
-      (staff): their requests are dropped and counted, never stored or profiled; asked only
-      when ``current_user_id()`` names someone. Clients in ANALYTICS_INTERNAL_NETWORKS are
-      dropped the same way;
-    - ``site_series(first_day, last_day)``: the site's own daily counts (leads, sign-ups,
-      consent decisions) as ``{name: {date: count}}`` for the conversion reports;
-    - ``people``: who is behind a user id (name, organisation) for the profile views.
-    """
-    from . import cli, collector
-    from .dashboard import bp as dashboard_bp
-    from .profile_views import bp as profiles_bp
-
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
-    db.database.initialize(database)
-    from .models import ErasureTombstone
-
-    # tombstones hold a keyed digest of erased ids; every process of the site has this key
-    ErasureTombstone.key = hashlib.sha256(
-        b"winlas analytics erasure tombstone\0" + str(app.config.get("SECRET_KEY") or "").encode()
-    ).digest()
-    state = Analytics(app, allows, current_user_id, internal_user)
-    state.rate_limit = rate_limit
-    state.guard = guard
-    state.profiling_allowed = profiling_allowed or (lambda request: False)
-    state.site_series = site_series or (lambda first, last: {})
-    state.people = people
-    app.extensions["analytics"] = state
-    state.blueprint = collector.blueprint()
-    app.register_blueprint(state.blueprint)
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(profiles_bp)
-    app.wsgi_app = collector.FastPath(app.wsgi_app, app, response_headers or {})
-    app.cli.add_command(cli.group)
-    return state
-
-
-migrate = db.migrate
+__all__ = [
+    "CONVERSIONS",
+    "DEFAULTS",
+    "FORMULA_STARTS",
+    "MODELS",
+    "VISITOR_COOKIE",
+    "VISITOR_ID",
+    "Analytics",
+    "Host",
+    "People",
+    "Progress",
+    "SiteSeries",
+    "TopicRules",
+    "erase_user",
+    "forget_profile",
+    "init_app",
+    "internal_networks",
+    "is_bot",
+    "is_visitor_id",
+    "migrate",
+    "neutralise",
+    "personal_data",
+    "profile_for_user",
+    "profile_opt_outs",
+    "purge_raw_events",
+    "record_conversion",
+    "resume_profile",
+    "roll_up_and_profile",
+    "sent_conversions",
+    "synthetic_traffic",
+    "to_csv",
+    "with_progress_bar",
+]

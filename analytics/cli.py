@@ -12,9 +12,10 @@ from flask.cli import AppGroup
 from peewee import fn
 
 from . import progress as progress_bar
-from . import synthetic
+from . import rollups, synthetic
 from .models import DroppedCount, Event, Visit
 from .profiles import profiles_command
+from .state import current
 from .store import purge
 from .useragent import classify
 
@@ -30,7 +31,7 @@ group.add_command(profiles_command)
 def stats_command(as_json: bool) -> None:
     """Counts of events, visits, visitors, dropped bots, lines waiting in the spool and lines
     the database would not take (in the spool folder's quarantine.jsonl)."""
-    state = current_app.extensions["analytics"]
+    state = current()
     figures = {
         "events": Event.select().count(),
         "visits": Visit.select().count(),
@@ -70,12 +71,12 @@ def classify_command() -> None:
 
 @group.command("replay")
 @progress_bar.with_bar("storing spooled segments", "segments")
-def replay_command(progress) -> str:
+def replay_command(progress: progress_bar.Progress) -> str:
     """Store events waiting in the spool, also those of workers that died.
 
     Never stops at a bad line: an unreadable or unstorable one goes to the quarantine, and
     while the database is unreachable the lines stay in the spool for the next run."""
-    state = current_app.extensions["analytics"]
+    state = current()
     stored = state.replay(progress=progress)
     report = [f"replayed {stored} event(s)"]
     waiting, quarantined = state.spool.pending_lines(), state.spool.quarantined_lines()
@@ -114,10 +115,10 @@ def purge_command(as_of: datetime.datetime | None) -> None:
     help="Recompute every day that still has raw events, not only the changed ones.",
 )
 @progress_bar.with_bar("rolling up days", "days")
-def rollup_command(as_of: datetime.datetime | None, rebuild: bool, progress) -> str:
+def rollup_command(
+    as_of: datetime.datetime | None, rebuild: bool, progress: progress_bar.Progress
+) -> str:
     """Roll up the dashboard's reports: finished UTC days and today's finished hours."""
-    from . import rollups
-
     if rebuild:
         rollups.reset()
     days = rollups.run(as_of, progress=progress)
@@ -130,7 +131,7 @@ def rollup_command(as_of: datetime.datetime | None, rebuild: bool, progress) -> 
 @click.option("--days", default=30, show_default=True, type=click.IntRange(min=1, max=3660))
 @click.option("--seed", default=1, show_default=True)
 @progress_bar.with_bar("generating events", "events")
-def generate_command(events: int, days: int, seed: int, progress) -> str:
+def generate_command(events: int, days: int, seed: int, progress: progress_bar.Progress) -> str:
     """Write synthetic traffic with a real site's shape (analytics/synthetic.py) through the
     normal store, for benchmarks and demos; the same seed gives the same traffic."""
     stored = synthetic.write(events, days, seed, progress=progress)

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Request, Response, request
 from flask.ctx import RequestContext
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES, dump_cookie
 
 from .enrich import anonymise_ip, classify_referrer, scrub_label, scrub_target, scrub_url
-from .payload import PayloadError, parse
+from .line import VISITOR_ID, Agent, Geo, RequestLine, SpoolEvent
+from .payload import IncomingEvent, PayloadError, parse
+from .state import current
 from .useragent import Client, classify
+
+if TYPE_CHECKING:  # typeshed's WSGI types exist for the type checker only
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 ACCEPTED_TYPES = ("application/json", "text/plain")  # sendBeacon sends text/plain
 
@@ -27,7 +33,7 @@ _referrer = lru_cache(maxsize=8192)(classify_referrer)
 _anonymise = lru_cache(maxsize=8192)(anonymise_ip)
 _target = lru_cache(maxsize=8192)(scrub_target)
 _label = lru_cache(maxsize=8192)(scrub_label)
-_VISITOR = re.compile(r"[0-9a-f]{32}")
+_is_visitor_id = VISITOR_ID.fullmatch
 
 
 def blueprint() -> Blueprint:
@@ -47,7 +53,7 @@ class FastPath:
     request context, so the visit can be linked to the user.
     """
 
-    def __init__(self, wsgi_app, app, headers: dict[str, str]):
+    def __init__(self, wsgi_app: WSGIApplication, app: Flask, headers: dict[str, str]):
         self.wsgi_app = wsgi_app
         self.app = app
         self.headers = list(headers.items())
@@ -56,7 +62,7 @@ class FastPath:
             app.config["REMEMBER_COOKIE_NAME"] + "=",
         )
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != "/api/collect" or environ.get("REQUEST_METHOD") != "POST":
             return self.wsgi_app(environ, start_response)
         cookies = environ.get("HTTP_COOKIE", "")
@@ -64,12 +70,21 @@ class FastPath:
             with RequestContext(self.app, environ):
                 state = self.app.extensions["analytics"]
                 return self._answer(
-                    request._get_current_object(), state.current_user_id(), environ, start_response
+                    _current_request(),
+                    state.host.current_user_id(),
+                    environ,
+                    start_response,
                 )
         with self.app.app_context():
             return self._answer(self.app.request_class(environ), None, environ, start_response)
 
-    def _answer(self, req, user_id, environ, start_response):
+    def _answer(
+        self,
+        req: Request,
+        user_id: int | None,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
         req.trusted_hosts = self.app.config["TRUSTED_HOSTS"]
         try:
             req.host  # noqa: B018 - raises SecurityError for a Host we do not serve
@@ -87,10 +102,10 @@ class Reply:
     path (a werkzeug Response and its header handling cost more than the rest of the work)."""
 
     status: int
-    body: dict
+    body: dict[str, Any]
     headers: list[tuple[str, str]] = field(default_factory=list)
 
-    def wsgi(self, start_response, headers: list[tuple[str, str]]) -> list[bytes]:
+    def wsgi(self, start_response: StartResponse, headers: list[tuple[str, str]]) -> list[bytes]:
         data = json.dumps(self.body).encode()
         start_response(
             f"{self.status} {HTTP_STATUS_CODES.get(self.status, '')}",
@@ -111,7 +126,7 @@ class Reply:
         return response
 
 
-def answer(status: int, body: dict) -> Reply:
+def answer(status: int, body: dict[str, Any]) -> Reply:
     """A small JSON answer."""
     return Reply(status, body)
 
@@ -131,7 +146,7 @@ def _origin_of(source: str) -> str:
     return parts.netloc if parts.scheme in ("http", "https") else ""
 
 
-def _same_origin(req, host: str) -> bool:
+def _same_origin(req: Request, host: str) -> bool:
     source = req.headers.get("Origin") or req.headers.get("Referer") or ""
     return bool(source) and _origin_of(source[:2048]) == host
 
@@ -144,24 +159,27 @@ def _client(user_agent: str) -> Client:
     fields = (client.browser, client.browser_version, client.os, client.os_version, client.device)
     if all(value.isprintable() for value in fields):
         return client
-    return replace(
-        client,
-        **{
-            name: "".join(ch for ch in getattr(client, name) if ch.isprintable())
-            for name in ("browser", "browser_version", "os", "os_version", "device")
-        },
-    )
+    printable: dict[str, Any] = {
+        name: "".join(ch for ch in getattr(client, name) if ch.isprintable())
+        for name in ("browser", "browser_version", "os", "os_version", "device")
+    }
+    return replace(client, **printable)
 
 
-def route():
+def _current_request() -> Request:
+    # the request proxy's object itself: the collector sets attributes on it and reads it often
+    return cast(Request, request._get_current_object())  # type: ignore[attr-defined]
+
+
+def route() -> Response:
     """The Flask route (reached only without the fast path): the same handling."""
-    state = current_app.extensions["analytics"]
-    return collect(request._get_current_object(), state.current_user_id()).response()
+    state = current()
+    return collect(_current_request(), state.host.current_user_id()).response()
 
 
-def collect(req, user_id: int | None):
+def collect(req: Request, user_id: int | None) -> Reply:
     """Store a batch of events from the tracker (the wire format is in the README)."""
-    state = current_app.extensions["analytics"]
+    state = current()
     if req.mimetype not in ACCEPTED_TYPES:
         return refuse(415, "Content-Type must be application/json or text/plain")
     host = req.host
@@ -169,7 +187,7 @@ def collect(req, user_id: int | None):
         return refuse(403, "cross-origin requests are not accepted")
     # the limit comes before the user agent is looked at: a bot's User-Agent must not be a way
     # around it (docs/HOSTILE_INPUTS.md #25; 300 requests of curl/8.5.0 in a second were all 202)
-    if state.rate_limit is not None and not state.rate_limit(req):
+    if state.host.rate_limit is not None and not state.host.rate_limit(req):
         return refuse(429, "too many requests from this client; try again in a minute")
     client = _client(req.headers.get("User-Agent", ""))
     if client.is_bot:
@@ -177,7 +195,7 @@ def collect(req, user_id: int | None):
         # bots are counted whatever their consent cookie says, as they always were
         state.count_dropped("bot")
         return answer(202, {"dropped": "bot"})
-    if not state.allows(req, "statistics"):
+    if not state.host.allows(req, "statistics"):
         return refuse(403, "no statistics consent: nothing was stored")
     if state.is_internal(req, user_id):
         # the site's own people (staff logged in, the office's network) would skew what
@@ -193,24 +211,24 @@ def collect(req, user_id: int | None):
     except PayloadError as error:
         return refuse(400, error.message, error.field)
     visitor = req.cookies.get(state.visitor_cookie, "")
-    new_visitor = not _VISITOR.fullmatch(visitor)
+    new_visitor = not _is_visitor_id(visitor)
     if new_visitor:
         visitor = uuid.uuid4().hex
     # the full address is used here, in memory, for the location; only its /24 (/48) is kept
     address = req.remote_addr or ""
     location = state.geo.lookup(address)
-    line = {
-        "r": int(now * 1000),
-        "v": visitor,
-        "u": user_id,
-        "ip": _anonymise(address),
-        "geo": [location.country, location.region, location.city],
-        "ua": [client.browser, client.browser_version, client.os, client.os_version, client.device],
-        "events": [_enrich(event, host) for event in events],
-    }
-    if state.profiling_allowed(req):
-        line["p"] = 1  # the visit may feed an interest profile (marketing consent, P17)
-    state.spool.append(json.dumps(line, separators=(",", ":")))
+    line = RequestLine(
+        int(now * 1000),
+        visitor,
+        user_id,
+        _anonymise(address),
+        Geo(location.country, location.region, location.city),
+        Agent(client.browser, client.browser_version, client.os, client.os_version, client.device),
+        [_enrich(event, host) for event in events],
+        # the visit may feed an interest profile (marketing consent and no objection, P17)
+        profiling=state.host.profiling_allowed(req),
+    )
+    state.spool.append(line.to_json())
     state.after_append()
     response = answer(202, {"accepted": len(events)})
     if new_visitor:
@@ -226,9 +244,9 @@ def collect(req, user_id: int | None):
     return response
 
 
-def _enrich(event, host: str) -> dict:
+def _enrich(event: IncomingEvent, host: str) -> SpoolEvent:
     path, utm = _scrub(event.url)
-    item = {"id": event.id, "type": event.type, "ts": event.ts, "path": path}
+    item: SpoolEvent = {"id": event.id, "type": event.type, "ts": event.ts, "path": path}
     if utm:
         item["utm"] = utm
     if event.type == "pageview":

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 
-from flask import Request, current_app
+from flask import Request
 
-from .collector import _VISITOR
 from .enrich import anonymise_ip
+from .line import Agent, Geo, RequestLine, is_visitor_id
+from .state import current
 from .useragent import classify
 
 CONVERSIONS = ("contact", "quote", "demo", "course", "newsletter")
@@ -24,28 +24,29 @@ def record_conversion(request: Request, name: str) -> None:
     """
     if name not in CONVERSIONS:
         raise ValueError(f"unknown conversion {name!r}")
-    state = current_app.extensions["analytics"]
+    state = current()
+    host = state.host
     visitor = request.cookies.get(state.visitor_cookie, "")
-    if not _VISITOR.match(visitor) or not state.allows(request, "statistics"):
+    if not is_visitor_id(visitor) or not host.allows(request, "statistics"):
         return
     now = int(time.time() * 1000)
     client = classify(request.headers.get("User-Agent", ""))
     if client.is_bot:
         return
-    user_id = state.current_user_id()
+    user_id = host.current_user_id()
     if state.is_internal(request, user_id):
         return  # the site's own people testing a form are no conversion (nor profiled)
     # what a visit needs should the conversion open one (the store's rule decides)
     address = request.remote_addr or ""
     location = state.geo.lookup(address)
-    line = {
-        "r": now,
-        "v": visitor,
-        "u": user_id,
-        "ip": anonymise_ip(address),
-        "geo": [location.country, location.region, location.city],
-        "ua": [client.browser, client.browser_version, client.os, client.os_version, client.device],
-        "events": [
+    line = RequestLine(
+        now,
+        visitor,
+        user_id,
+        anonymise_ip(address),
+        Geo(location.country, location.region, location.city),
+        Agent(client.browser, client.browser_version, client.os, client.os_version, client.device),
+        [
             {
                 "id": str(uuid.uuid4()),
                 "type": "conversion",
@@ -54,8 +55,7 @@ def record_conversion(request: Request, name: str) -> None:
                 "name": name,
             }
         ],
-    }
-    if state.profiling_allowed(request):
-        line["p"] = 1
-    state.spool.append(json.dumps(line, separators=(",", ":")))
+        profiling=host.profiling_allowed(request),
+    )
+    state.spool.append(line.to_json())
     state.after_append()

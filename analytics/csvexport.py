@@ -15,7 +15,7 @@ from collections.abc import Iterable
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value) -> str:
+def neutralise(value: object) -> str:
     """The cell as text, with a leading ' when a spreadsheet would read it as a formula.
 
     Numbers are written as they are: a negative change (-0.25) is a number, not a formula."""
@@ -25,7 +25,7 @@ def neutralise(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def to_csv(header: list[str], rows: Iterable[Iterable]) -> str:
+def to_csv(header: list[str], rows: Iterable[Iterable[object]]) -> str:
     """A CSV document (UTF-8 with BOM so Excel reads å, ä, ö) of neutralised cells."""
     buffer = io.StringIO()
     buffer.write("\ufeff")

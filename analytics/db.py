@@ -9,8 +9,9 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import peewee
 from playhouse.migrations import Runner
@@ -22,15 +23,37 @@ HISTORY_TABLE = "analytics_migrations"
 
 
 class BaseModel(peewee.Model):
+    # what peewee adds by itself when a model names no primary key, written out for the type
+    # checker (the same column: an auto-incrementing integer ``id``)
+    id = peewee.AutoField()
+
+    if TYPE_CHECKING:
+        # peewee's stubs declare ``Model.delete`` in a way mypy cannot resolve on a subclass
+        # ("access to generic instance variables via class is ambiguous"): its real signature
+
+        @classmethod
+        def delete(cls) -> peewee.ModelDelete: ...
+
     class Meta:
         database = database
         legacy_table_names = False
 
 
+def rows(query: peewee.BaseQuery) -> Iterator[tuple[Any, ...]]:
+    """The rows of a ``.tuples()`` query (peewee's stubs type them as model instances)."""
+    return iter(cast(Iterable[tuple[Any, ...]], query))
+
+
+def named_rows(query: peewee.BaseQuery) -> Iterator[Any]:
+    """The rows of a ``.namedtuples()`` query, whose aliases peewee's stubs do not know."""
+    return iter(cast(Iterable[Any], query))
+
+
 def migrate(db: peewee.Database) -> list[str]:
     """Apply pending analytics migrations; return their names."""
     with db.connection_context():
-        return Runner(db, str(MIGRATIONS), table_name=HISTORY_TABLE).up()
+        applied: list[str] = Runner(db, str(MIGRATIONS), table_name=HISTORY_TABLE).up()
+        return applied
 
 
 # ------------------------------------------------------------------------------ time budget

@@ -303,8 +303,8 @@ def scrub_url(url: str) -> tuple[str, dict[str, str]]:
     return _scrub_path(parts.path or "/"), _utm_tags(parts.query)
 
 
-def _drop_phone(match: re.Match) -> str:
-    text = match.group(0)
+def _drop_phone(match: re.Match[str]) -> str:
+    text: str = match.group(0)
     if _ISO_DATE.fullmatch(text) or sum(ch.isdigit() for ch in text) < 7:
         return text  # a date or a short number ("2026-03-12", "3 av 4") is no phone number
     return " "

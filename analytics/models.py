@@ -6,10 +6,11 @@ import datetime
 import hashlib
 import hmac
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import peewee
 
-from .db import BaseModel
+from .db import BaseModel, rows
 
 EVENT_TYPES = ("pageview", "click", "engagement")
 
@@ -71,7 +72,7 @@ class Visit(BaseModel):
             .where(cls.visitor_id.in_(visitor_ids))
             .group_by(cls.visitor_id)
         )
-        ids = [row.last_id for row in newest]
+        ids = [row.last_id for row in newest]  # type: ignore[attr-defined]  # the alias
         return {visit.visitor_id: visit for visit in cls.select().where(cls.id.in_(ids))}
 
 
@@ -88,6 +89,9 @@ class Event(BaseModel):
     name = peewee.CharField(max_length=200, default="")
     engaged_ms = peewee.IntegerField(default=0)
     viewport = peewee.CharField(max_length=20, default="")
+
+    if TYPE_CHECKING:
+        visit_id: int  # peewee's accessor of the foreign key's value
 
     PERSONAL_DATA = {
         "visitor_id": ("pseudonymous identifier", "statistics; profiling with marketing consent"),
@@ -147,7 +151,7 @@ class ErasureTombstone(BaseModel):
         table_name = "erasure_tombstone"
 
     @classmethod
-    def digest_of(cls, kind: str, value) -> str:
+    def digest_of(cls, kind: str, value: object) -> str:
         return hmac.new(cls.key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
     @classmethod
@@ -176,9 +180,11 @@ class ErasureTombstone(BaseModel):
         for start in range(0, len(wanted), 500):
             found.update(
                 row[0]
-                for row in cls.select(cls.digest)
-                .where(cls.digest.in_(wanted[start : start + 500]))
-                .tuples()
+                for row in rows(
+                    cls.select(cls.digest)
+                    .where(cls.digest.in_(wanted[start : start + 500]))
+                    .tuples()
+                )
             )
         return found
 

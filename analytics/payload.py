@@ -11,6 +11,7 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from .models import EVENT_TYPES
 
@@ -94,7 +95,7 @@ def decode(raw: bytes) -> object:
         raise PayloadError("body", "holds a number out of range") from exc
 
 
-def _text(event: dict, key: str, where: str) -> str:
+def _text(event: dict[str, Any], key: str, where: str) -> str:
     value = event.get(key, "")
     if value is None:
         return ""
@@ -114,7 +115,7 @@ def _text(event: dict, key: str, where: str) -> str:
     return value
 
 
-def _number(event: dict, key: str, where: str) -> float | None:
+def _number(event: dict[str, Any], key: str, where: str) -> float | None:
     value = event.get(key)
     if value is None:
         return None

@@ -10,6 +10,7 @@ stored value needs no exponentiation in SQL.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 import peewee
 
@@ -45,6 +46,9 @@ class InterestScore(BaseModel):
     conversions = peewee.IntegerField(default=0)
     first_event_at = peewee.DateTimeField()
     last_event_at = peewee.DateTimeField(index=True)
+
+    if TYPE_CHECKING:
+        profile_id: int  # peewee's accessor of the foreign key's value
 
     PERSONAL_DATA = {
         "topic": ("interests", "interest profiles (P17)"),
@@ -86,4 +90,9 @@ class ProfileState(BaseModel):
     updated_at = peewee.DateTimeField(null=True)
 
 
-PROFILE_MODELS: list = [InterestProfile, InterestScore, ProfileOptOut, ProfileState]
+PROFILE_MODELS: list[type[BaseModel]] = [
+    InterestProfile,
+    InterestScore,
+    ProfileOptOut,
+    ProfileState,
+]

@@ -10,15 +10,21 @@ from __future__ import annotations
 import datetime
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from . import profiles
 from .csvexport import to_csv
 from .dashboard.budget import budgeted, too_heavy_page
+from .host import People
+from .line import is_visitor_id
 from .profile_models import InterestProfile
+from .state import current
 from .subjects import _label, topic_labels
 
 bp = Blueprint("profiles", __name__, url_prefix="/dashboard/profiler")
@@ -27,16 +33,15 @@ PAGE_SIZE = 50
 MAX_PAGE = 100_000
 MAX_DAYS = 3660
 MAX_SCORE = 1e9
-_VISITOR = re.compile(r"^[0-9a-f]{32}$")
 _TOPIC = re.compile(r"^[a-z0-9:_-]{1,120}$")
 _DIGITS = re.compile(r"^[0-9]{1,7}$")
 _NUMBER = re.compile(r"^[0-9]{1,9}(?:\.[0-9]{1,4})?$")
 
 
 @bp.before_request
-def guard():
+def guard() -> ResponseReturnValue | None:
     """Marketers and admins only: the app's guard answers everyone else (login page or 403)."""
-    return current_app.extensions["analytics"].guard()
+    return current().host.guard()
 
 
 @bp.after_request
@@ -50,14 +55,15 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
-def _people():
-    return current_app.extensions["analytics"].people
+def _people() -> People | None:
+    return current().host.people
 
 
-def _describe(user_ids) -> dict[int, dict]:
+def _describe(user_ids: Iterable[int | None]) -> Mapping[int | None, Mapping[str, Any]]:
     people = _people()
     describe = getattr(people, "describe", None)
-    return describe(user_ids) if callable(describe) else {}
+    found = describe(user_ids) if callable(describe) else {}
+    return cast(Mapping[int | None, Mapping[str, Any]], found)
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -76,7 +82,7 @@ class SegmentQuery:
     min_score: float
 
     @classmethod
-    def from_args(cls, args) -> SegmentQuery:
+    def from_args(cls, args: Mapping[str, str]) -> SegmentQuery:
         """The segment of the query string; ValueError on anything malformed."""
         topic = args.get("amne", "")
         days = args.get("dagar", "30") or "30"
@@ -115,7 +121,7 @@ def _too_heavy(budget: int) -> str:
         except ValueError:
             query = None
         if query is not None and query.days > SHORT_SEGMENT_DAYS:
-            shorter = {**query.args(), "dagar": str(SHORT_SEGMENT_DAYS)}
+            shorter: dict[str, Any] = {**query.args(), "dagar": str(SHORT_SEGMENT_DAYS)}
             links.append(
                 (
                     url_for("profiles.segment", **shorter),
@@ -129,7 +135,7 @@ def _too_heavy(budget: int) -> str:
 
 @bp.get("/")
 @budgeted(_too_heavy)
-def index():
+def index() -> str:
     """Profiles, most recently active first, with their top topics and the segment form."""
     page = _int_arg("sida", 1, 1, MAX_PAGE)
     rows, total = profiles.listing(_now(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
@@ -151,9 +157,9 @@ def index():
 
 @bp.get("/besokare/<visitor_id>")
 @budgeted(_too_heavy)
-def visitor(visitor_id: str):
+def visitor(visitor_id: str) -> str:
     """One browser's profile and its timeline of visits (raw events)."""
-    if not _VISITOR.match(visitor_id):
+    if not is_visitor_id(visitor_id):
         abort(404)
     profile = InterestProfile.get_or_none(InterestProfile.visitor_id == visitor_id)
     if profile is None:
@@ -171,7 +177,7 @@ def visitor(visitor_id: str):
 
 @bp.get("/person/<int:user_id>")
 @budgeted(_too_heavy)
-def person(user_id: int):
+def person(user_id: int) -> str:
     """A person's interests over every browser linked to the account, and their visits."""
     if user_id > 2**31:
         abort(404)
@@ -196,7 +202,7 @@ def person(user_id: int):
 
 @bp.get("/organisation/<int:organisation_id>")
 @budgeted(_too_heavy)
-def organisation(organisation_id: int):
+def organisation(organisation_id: int) -> str:
     """An organisation's interests: the sum of its contacts' profiles (P17)."""
     if organisation_id > 2**31:
         abort(404)
@@ -214,6 +220,7 @@ def organisation(organisation_id: int):
             for p in InterestProfile.select(InterestProfile.user_id).where(
                 InterestProfile.user_id.in_(user_ids or [0])
             )
+            if p.user_id is not None  # the query asks for these ids: none is None
         }
     )
     return render_template(
@@ -225,14 +232,16 @@ def organisation(organisation_id: int):
     )
 
 
-def _segment_rows(query: SegmentQuery) -> tuple[list[profiles.SegmentRow], dict[int, dict]]:
+def _segment_rows(
+    query: SegmentQuery,
+) -> tuple[list[profiles.SegmentRow], Mapping[int | None, Mapping[str, Any]]]:
     rows = profiles.segment(query.topic, query.days, query.min_score, _now())
     return rows, _describe(r.user_id for r in rows)
 
 
 @bp.get("/segment")
 @budgeted(_too_heavy)
-def segment():
+def segment() -> str:
     """Profiles interested in a topic in the last N days, at or above a score."""
     query = _segment_query()
     rows, people = _segment_rows(query)
@@ -249,7 +258,7 @@ def segment():
 
 @bp.get("/segment.csv")
 @budgeted(_too_heavy)
-def segment_csv():
+def segment_csv() -> Response:
     """The same segment as CSV: one line per profile, with the person when known."""
     query = _segment_query()
     rows, people = _segment_rows(query)
@@ -267,7 +276,7 @@ def segment_csv():
         "last_event_at",
     ]
 
-    def line(row: profiles.SegmentRow):
+    def line(row: profiles.SegmentRow) -> list[object]:
         who = people.get(row.user_id, {})
         return [
             row.visitor_id,

@@ -3,7 +3,8 @@ made with marketing consent and without an objection (P19).
 
 score(t) = Σ weight(type) · 0.5 ** ((t − t_event) / half_life)
 
-Topics come from paths through a configurable list of (regex, template) rules; weights per
+Topics come from paths through a list of (regex, template) rules: the host's
+(``Host.topic_rules``, the site knows its own paths), or ANALYTICS_PROFILE_TOPICS; weights per
 event type and the half-life are settings. ``update()`` folds new raw events into the tables
 incrementally (an event id cursor); ``forget()`` deletes a profile and stops it.
 """
@@ -13,9 +14,10 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar
 
 import click
 import peewee
@@ -23,7 +25,8 @@ from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 
 from . import progress as progress_bar
-from .db import database
+from .db import database, named_rows
+from .host import TopicRules
 from .models import Event, Visit
 from .profile_models import (
     EPOCH,
@@ -32,19 +35,13 @@ from .profile_models import (
     ProfileOptOut,
     ProfileState,
 )
+from .state import Analytics
 
-# (regex on the path, topic template filled with the regex's named groups); first match wins
-DEFAULT_TOPICS = (
-    (r"^/produkter/(?P<slug>[a-z0-9][a-z0-9-]{0,80})/?$", "produkt:{slug}"),
-    (r"^/utbildningar(?:/|$)", "utbildning"),
-    (r"^/kontakt/offert/?$", "offert"),
-    (r"^/kontakt/visning/?$", "visning"),
-    (r"^/kundsidor(?:/|$)", "kundsidor"),
-)
 # a click says more than a page view; engaged time adds nothing of its own (the page view
 # counted already); a conversion (a sent form) says most
 DEFAULT_WEIGHTS = {"pageview": 1.0, "click": 3.0, "engagement": 0.0, "conversion": 10.0}
 DEFAULT_HALF_LIFE_DAYS = 30.0
+T = TypeVar("T")
 BATCH = 20_000  # event ids per transaction
 # scores are stored relative to an epoch (profile_models.py); move it before 2 ** x overflows
 MAX_HALF_LIVES = 500.0
@@ -56,16 +53,18 @@ def _utcnow() -> datetime.datetime:
 
 @dataclass(frozen=True)
 class Settings:
-    topics: tuple[tuple[str, str], ...] = DEFAULT_TOPICS
+    # (regex on the path, topic template filled with the regex's named groups); first wins
+    topics: TopicRules = ()
     weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_WEIGHTS.items())
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
 
     @classmethod
-    def from_config(cls, config) -> Settings:
-        """The settings of the app; bad values raise ValueError at the first use."""
+    def from_config(cls, config: Mapping[str, Any], topics: TopicRules = ()) -> Settings:
+        """The settings of the app (``topics``: the host's rules, unless the config has
+        ANALYTICS_PROFILE_TOPICS); bad values raise ValueError at the first use."""
         topics = tuple(
             (str(pattern), str(template))
-            for pattern, template in config.get("ANALYTICS_PROFILE_TOPICS", DEFAULT_TOPICS)
+            for pattern, template in config.get("ANALYTICS_PROFILE_TOPICS", topics)
         )
         weights = config.get("ANALYTICS_PROFILE_WEIGHTS", DEFAULT_WEIGHTS)
         half_life = float(config.get("ANALYTICS_PROFILE_HALF_LIFE_DAYS", DEFAULT_HALF_LIFE_DAYS))
@@ -92,18 +91,20 @@ class Settings:
 
 
 def settings() -> Settings:
-    """The current app's settings (the defaults outside an app)."""
+    """The current app's settings (the defaults, without topics, outside an app)."""
     if not has_app_context():
         return Settings()
-    return Settings.from_config(current_app.config)
+    state = current_app.extensions.get("analytics")
+    topics = state.host.topic_rules if isinstance(state, Analytics) else ()
+    return Settings.from_config(current_app.config, topics)
 
 
 @lru_cache(maxsize=32)
-def _compiled(topics: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern, str], ...]:
+def _compiled(topics: TopicRules) -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple((re.compile(pattern), template) for pattern, template in topics)
 
 
-def topic_of(path: str, topics: tuple[tuple[str, str], ...] = DEFAULT_TOPICS) -> str:
+def topic_of(path: str, topics: TopicRules) -> str:
     """The topic a path is about, or "" (the first matching rule wins)."""
     for pattern, template in _compiled(topics):
         match = pattern.match(path)
@@ -112,7 +113,7 @@ def topic_of(path: str, topics: tuple[tuple[str, str], ...] = DEFAULT_TOPICS) ->
     return ""
 
 
-def event_topic(kind: str, path: str, target: str, topics=DEFAULT_TOPICS) -> str:
+def event_topic(kind: str, path: str, target: str, topics: TopicRules) -> str:
     """A click is about where it leads when that is a topic, else about the page it was on."""
     if kind == "click" and target.startswith("/"):
         topic = topic_of(target, topics)
@@ -125,21 +126,28 @@ def contribution(
     weight: float, when: datetime.datetime, epoch: datetime.datetime, half_life_seconds: float
 ) -> float:
     """An event's weight expressed at the epoch (see profile_models.py)."""
-    return weight * 2.0 ** ((when - epoch).total_seconds() / half_life_seconds)
+    value: float = weight * 2.0 ** ((when - epoch).total_seconds() / half_life_seconds)
+    return value
 
 
-def decay_factor(now: datetime.datetime, epoch: datetime.datetime, half_life_seconds: float):
+def decay_factor(
+    now: datetime.datetime, epoch: datetime.datetime, half_life_seconds: float
+) -> float:
     """What a stored score is multiplied by to give its value at ``now``."""
-    return 2.0 ** (-(now - epoch).total_seconds() / half_life_seconds)
+    value: float = 2.0 ** (-(now - epoch).total_seconds() / half_life_seconds)
+    return value
 
 
-def score_at(events: Iterable[tuple[str, datetime.datetime]], now, config: Settings) -> float:
+def score_at(
+    events: Iterable[tuple[str, datetime.datetime]], now: datetime.datetime, config: Settings
+) -> float:
     """The definition, straight: Σ weight · 0.5 ** ((now − t) / half_life) (tests, reasons)."""
     weights = config.weight_of
-    return sum(
+    value: float = sum(
         weights.get(kind, 0.0) * 0.5 ** ((now - when).total_seconds() / config.half_life_seconds)
         for kind, when in events
     )
+    return value
 
 
 # the state row ---------------------------------------------------------------------------
@@ -150,7 +158,7 @@ def _locked_state(config: Settings, now: datetime.datetime) -> ProfileState:
     query = ProfileState.select().order_by(ProfileState.id)
     if not isinstance(database.obj, peewee.SqliteDatabase):
         query = query.for_update()
-    state = query.first()
+    state: ProfileState | None = query.first()
     if state is None:
         state = ProfileState.create(
             last_event_id=0, half_life_days=config.half_life_days, epoch=EPOCH
@@ -171,7 +179,7 @@ def _locked_state(config: Settings, now: datetime.datetime) -> ProfileState:
     return state
 
 
-def _transaction():
+def _transaction() -> peewee._atomic:
     if isinstance(database.obj, peewee.SqliteDatabase):
         return database.obj.atomic("IMMEDIATE")
     return database.atomic()
@@ -279,11 +287,11 @@ def _fold(low: int, high: int, epoch: datetime.datetime, config: Settings) -> in
         .order_by(Event.id)
         .namedtuples()
     )
-    profiles: dict[str, list] = {}  # visitor -> [user id, first, last]
+    profiles: dict[str, list[Any]] = {}  # visitor -> [user id, first, last]
     # (visitor, topic) -> [score, pageviews, clicks, conversions, first, last]
-    scores: dict[tuple[str, str], list] = {}
+    scores: dict[tuple[str, str], list[Any]] = {}
     count = 0
-    for row in rows:
+    for row in named_rows(rows):
         weight = weights.get(row.type, 0.0)
         if weight <= 0:
             continue
@@ -332,15 +340,15 @@ def _fold(low: int, high: int, epoch: datetime.datetime, config: Settings) -> in
     return count
 
 
-def _earliest(field, excluded):
+def _earliest(field: peewee.Field, excluded: peewee.Node) -> peewee.Case:
     return peewee.Case(None, [(excluded < field, excluded)], field)
 
 
-def _latest(field, excluded):
+def _latest(field: peewee.Field, excluded: peewee.Node) -> peewee.Case:
     return peewee.Case(None, [(excluded > field, excluded)], field)
 
 
-def _upsert_profiles(profiles: dict[str, list]) -> None:
+def _upsert_profiles(profiles: dict[str, list[Any]]) -> None:
     rows = [
         {"visitor_id": v, "user_id": p[0], "first_event_at": p[1], "last_event_at": p[2]}
         for v, p in profiles.items()
@@ -357,7 +365,7 @@ def _upsert_profiles(profiles: dict[str, list]) -> None:
         ).execute()
 
 
-def _upsert_scores(rows: list[dict]) -> None:
+def _upsert_scores(rows: list[dict[str, Any]]) -> None:
     S = InterestScore
     for chunk in _chunks(rows, 500):
         S.insert_many(chunk).on_conflict(
@@ -373,7 +381,7 @@ def _upsert_scores(rows: list[dict]) -> None:
         ).execute()
 
 
-def _chunks(items: list, size: int):
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -464,7 +472,8 @@ def allow_again(visitor_ids: Iterable[str]) -> int:
     visitors = [v for v in visitor_ids if v]
     if not visitors:
         return 0
-    return ProfileOptOut.delete().where(ProfileOptOut.visitor_id.in_(visitors)).execute()
+    lifted: int = ProfileOptOut.delete().where(ProfileOptOut.visitor_id.in_(visitors)).execute()
+    return lifted
 
 
 # reading ------------------------------------------------------------------------------------
@@ -481,7 +490,7 @@ class TopicScore:
     last_event_at: datetime.datetime
 
 
-def _scores(where, now: datetime.datetime) -> list[TopicScore]:
+def _scores(where: peewee.Expression, now: datetime.datetime) -> list[TopicScore]:
     """Scores summed per topic over the profiles ``where`` selects, highest first."""
     epoch, half_life = current_state()
     factor = decay_factor(now, epoch, half_life)
@@ -511,12 +520,12 @@ def _scores(where, now: datetime.datetime) -> list[TopicScore]:
             _as_datetime(r.first),
             _as_datetime(r.last),
         )
-        for r in rows
+        for r in named_rows(rows)
     ]
     return sorted(found, key=lambda s: (-s.score, s.topic))
 
 
-def _as_datetime(value) -> datetime.datetime:
+def _as_datetime(value: datetime.datetime | str) -> datetime.datetime:
     # aggregates of a DateTimeField come back as text on SQLite
     if isinstance(value, str):
         return datetime.datetime.fromisoformat(value)
@@ -638,7 +647,9 @@ def known_topics() -> list[str]:
     return [row.topic for row in query.order_by(InterestScore.topic)]
 
 
-def timeline(visitor_ids: list[str], user_id: int | None = None, limit: int = 30) -> list[dict]:
+def timeline(
+    visitor_ids: list[str], user_id: int | None = None, limit: int = 30
+) -> list[dict[str, Any]]:
     """The latest visits of these browsers (or of the user), each with its raw events."""
     condition = Visit.visitor_id.in_(visitor_ids) if visitor_ids else None
     if user_id is not None:
@@ -652,7 +663,7 @@ def timeline(visitor_ids: list[str], user_id: int | None = None, limit: int = 30
         .order_by(Visit.started_at.desc(), Visit.id.desc())
         .limit(limit)
     )
-    events: dict[int, list] = {v.id: [] for v in visits}
+    events: dict[int, list[Event]] = {v.id: [] for v in visits}
     if visits:
         for event in (
             Event.select()
@@ -675,7 +686,9 @@ def timeline(visitor_ids: list[str], user_id: int | None = None, limit: int = 30
 )
 @with_appcontext
 @progress_bar.with_bar("folding events", "ids")
-def profiles_command(as_of: datetime.datetime | None, from_scratch: bool, progress) -> str:
+def profiles_command(
+    as_of: datetime.datetime | None, from_scratch: bool, progress: progress_bar.Progress
+) -> str:
     """Fold new analytics events into the interest profiles (marketing consent only)."""
     if from_scratch:
         folded = rebuild(as_of, progress=progress)

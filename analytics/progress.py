@@ -19,10 +19,12 @@ import functools
 import sys
 import time
 from collections.abc import Callable, Iterator
+from typing import Any, TextIO, TypeVar, cast
 
 import click
 
 Progress = Callable[[int, int], None]
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
 def _none(done: int, total: int) -> None:
@@ -32,7 +34,7 @@ def _none(done: int, total: int) -> None:
 class _Terminal:
     """The stream click writes the bar to, saying it is a terminal (for ``--progress``)."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: TextIO):
         self.stream = stream
 
     def isatty(self) -> bool:
@@ -45,7 +47,7 @@ class _Terminal:
         self.stream.flush()
 
 
-def options(command):
+def options(command: _Command) -> _Command:
     """``--quiet`` and ``--progress`` for a command that uses ``bar``."""
     command = click.option(
         "--progress",
@@ -58,7 +60,7 @@ def options(command):
     )
 
 
-def wanted(quiet: bool = False, force: bool = False, stream=None) -> bool:
+def wanted(quiet: bool = False, force: bool = False, stream: TextIO | None = None) -> bool:
     """Whether to draw a bar: never when quiet, else when forced or stderr is a terminal."""
     if quiet:
         return False
@@ -82,7 +84,7 @@ def bar(label: str, unit: str, *, quiet: bool = False, force: bool = False) -> I
         return
     started = time.monotonic()
 
-    def rate(_item) -> str:
+    def rate(_item: object) -> str:
         elapsed = time.monotonic() - started
         return f"{shown.pos / elapsed:,.0f} {unit}/s" if elapsed > 0 and shown.pos else ""
 
@@ -93,7 +95,8 @@ def bar(label: str, unit: str, *, quiet: bool = False, force: bool = False) -> I
         show_percent=True,
         show_eta=True,
         item_show_func=rate,
-        file=_Terminal(stream) if force else stream,
+        # click only writes to it and asks isatty(): a stand-in that says yes
+        file=cast(TextIO, _Terminal(stream)) if force else stream,
         width=24,
     )
     with shown:
@@ -106,14 +109,14 @@ def bar(label: str, unit: str, *, quiet: bool = False, force: bool = False) -> I
         yield report
 
 
-def with_bar(label: str, unit: str):
+def with_bar(label: str, unit: str) -> Callable[[Callable[..., str | None]], Callable[..., None]]:
     """Decorator for a click command: adds ``--quiet``/``--progress``, passes ``progress`` (a
     callback from ``bar``) in their place, and prints the text the command returns once the
     bar is gone (a result written under a live bar would share its line)."""
 
-    def decorate(function):
+    def decorate(function: Callable[..., str | None]) -> Callable[..., None]:
         @functools.wraps(function)
-        def command(*args, quiet: bool, force_progress: bool, **kwargs):
+        def command(*args: Any, quiet: bool, force_progress: bool, **kwargs: Any) -> None:
             with bar(label, unit, quiet=quiet, force=force_progress) as progress:
                 result = function(*args, progress=progress, **kwargs)
             if result:

@@ -22,387 +22,54 @@ views) each raw statement on PostgreSQL gets what is left of the budget as its
 from __future__ import annotations
 
 import datetime
-import hashlib
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import Any
 
 import peewee
 
-from .db import database, remaining_ms
+from . import hll, rollups
 from .models import Event
-
-DIMENSIONS = (
-    "page",
-    "entry",
-    "exit",
-    "source",
-    "referrer_host",
-    "campaign",
-    "country",
-    "city",
-    "browser",
-    "os",
-    "device",
-    "screen",
-    "language",
-    "timezone",
+from .querying import (
+    BOUNCE_SQL,
+    CLICK_KINDS,
+    DIMENSIONS,
+    DOCUMENT_EXTENSIONS,
+    EARLIEST_DAY,
+    FILTER_COLUMNS,
+    FILTERS,
+    MAX_FILTER_LENGTH,
+    MAX_SPAN_DAYS,
+    MEASURES,
+    MEASURES_SQL,
+    PERIOD_DAYS,
+    PERIODS,
+    VISIT_COLUMNS,
+    Filters,
+    Period,
+    Row,
+    Summary,
+    bucket_sql,
+    click_kinds,
+    duration_sql,
+    is_download,
+    is_outbound,
+    parse_bucket,
+    query,
+    sql_value,
+    utcnow,
+    visit_filter_sql,
+    visit_stats_cte,
+    visitor_hash,
 )
-FILTERS = ("page", "country", "device", "browser", "source", "campaign")
-CLICK_KINDS = ("click", "download", "outbound")
-PERIODS = ("today", "7d", "30d", "90d", "12m", "custom")
-PERIOD_DAYS = {"today": 1, "7d": 7, "30d": 30, "90d": 90, "12m": 365}
-MAX_SPAN_DAYS = 731
-# nothing was measured before the site existed; also keeps previous() far from date.min
-EARLIEST_DAY = datetime.date(2000, 1, 1)
+from .rollup_models import RollupDay
+from .rollups import rolled_until
+
 LIVE_WINDOW = datetime.timedelta(minutes=30)
-# a click on a link to one of these is a download (matched on the path, case-insensitively)
-DOCUMENT_EXTENSIONS = (
-    ".pdf",
-    ".doc",
-    ".docx",
-    ".xls",
-    ".xlsx",
-    ".ppt",
-    ".pptx",
-    ".odt",
-    ".ods",
-    ".odp",
-    ".rtf",
-    ".csv",
-    ".txt",
-    ".zip",
-    ".rar",
-    ".7z",
-    ".gz",
-    ".tar",
-    ".epub",
-    ".mp3",
-    ".mp4",
-    ".exe",
-    ".msi",
-    ".dmg",
-)
-
-# the visit column behind each visit-level dimension and filter
-VISIT_COLUMNS = {
-    "entry": "entry_path",
-    "exit": "exit_path",
-    "source": "referrer_source",
-    "referrer_host": "referrer_host",
-    "campaign": "utm_campaign",
-    "country": "country",
-    "city": "city",
-    "browser": "browser",
-    "os": "os",
-    "device": "device",
-    "screen": "screen",
-    "language": "language",
-    "timezone": "timezone",
-}
-FILTER_COLUMNS = {
-    "country": "country",
-    "device": "device",
-    "browser": "browser",
-    "source": "referrer_source",
-    "campaign": "utm_campaign",
-}
 
 
-# ------------------------------------------------------------------------------ the period
-
-
-def _iso_day(value: object) -> datetime.date:
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise ValueError("a day is written YYYY-MM-DD")
-    return datetime.date.fromisoformat(value)
-
-
-@dataclass(frozen=True)
-class Period:
-    """Inclusive UTC days ``first`` … ``last``."""
-
-    first: datetime.date
-    last: datetime.date
-
-    @classmethod
-    def parse(cls, name: str, first: str | None, last: str | None, today: datetime.date) -> Period:
-        """The period called ``name`` (today, 7d, 30d, 90d, 12m, custom) as of ``today``."""
-        if name in PERIOD_DAYS:
-            return cls(today - datetime.timedelta(days=PERIOD_DAYS[name] - 1), today)
-        if name != "custom":
-            raise ValueError(f"unknown period {name!r}")
-        start, end = _iso_day(first), _iso_day(last)
-        if start > end:
-            raise ValueError("the first day comes after the last")
-        if end > today:
-            raise ValueError("the period ends in the future")
-        if start < EARLIEST_DAY:
-            raise ValueError("the period starts too early")
-        if (end - start).days + 1 > MAX_SPAN_DAYS:
-            raise ValueError(f"a period is at most {MAX_SPAN_DAYS} days")
-        return cls(start, end)
-
-    def previous(self) -> Period:
-        """The period of the same length just before this one."""
-        last = self.first - datetime.timedelta(days=1)
-        return Period(last - datetime.timedelta(days=self.days - 1), last)
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-    @property
-    def unit(self) -> str:
-        """The time series' step: hour for one day, month beyond 92 days, else day."""
-        if self.days == 1:
-            return "hour"
-        return "month" if self.days > 92 else "day"
-
-    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
-        """[start, end) as naive UTC datetimes."""
-        start = datetime.datetime.combine(self.first, datetime.time())
-        return start, datetime.datetime.combine(self.last, datetime.time()) + datetime.timedelta(
-            days=1
-        )
-
-
-# ------------------------------------------------------------------------------ the filters
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What every report is narrowed to; an empty value is no filter."""
-
-    page: str = ""
-    country: str = ""
-    device: str = ""
-    browser: str = ""
-    source: str = ""
-    campaign: str = ""
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> Filters:
-        """The filters in a query string; ValueError on a value no visit could have."""
-        values = {}
-        for name in FILTERS:
-            value = args.get(name, "")
-            if value is None:
-                value = ""
-            if not isinstance(value, str):
-                raise ValueError(f"bad {name}")
-            values[name] = _check_filter(name, value)
-        return cls(**values)
-
-    def active(self) -> dict[str, str]:
-        """The filters that are set, by name."""
-        return {name: getattr(self, name) for name in FILTERS if getattr(self, name)}
-
-
-MAX_FILTER_LENGTH = {
-    "page": 512,
-    "country": 2,
-    "device": 10,
-    "browser": 50,
-    "source": 12,
-    "campaign": 100,
-}
-
-
-def _check_filter(name: str, value: str) -> str:
-    if value == "":
-        return value
-    if len(value) > MAX_FILTER_LENGTH[name] or _CONTROL.search(value):
-        raise ValueError(f"bad {name}")
-    if name == "page" and not value.startswith("/"):
-        raise ValueError("a page filter is a path starting with /")
-    if name == "country":
-        if not re.fullmatch(r"[A-Za-z]{2}", value):
-            raise ValueError("a country is two letters")
-        return value.upper()
-    if name == "device" and value not in ("desktop", "mobile", "tablet"):
-        raise ValueError("a device is desktop, mobile or tablet")
-    if name == "source" and not re.fullmatch(r"[a-z]+", value):
-        raise ValueError("bad source")
-    return value
-
-
-# ------------------------------------------------------------------------------ the figures
-
-
-class _Rates:
-    """Derived figures shared by Summary and Row; 0 when the denominator is 0."""
-
-    visits: int
-    pageviews: int
-    bounces: int
-    duration_seconds: int
-    engaged_ms: int
-
-    @property
-    def pages_per_visit(self) -> float:
-        return self.pageviews / self.visits if self.visits else 0.0
-
-    @property
-    def bounce_rate(self) -> float:
-        return self.bounces / self.visits if self.visits else 0.0
-
-    @property
-    def avg_visit_seconds(self) -> float:
-        return self.duration_seconds / self.visits if self.visits else 0.0
-
-    @property
-    def avg_engaged_seconds_per_page(self) -> float:
-        return self.engaged_ms / 1000 / self.pageviews if self.pageviews else 0.0
-
-
-@dataclass
-class Summary(_Rates):
-    visitors: int = 0
-    visits: int = 0
-    pageviews: int = 0
-    bounces: int = 0
-    duration_seconds: int = 0  # sum over visits of last event - first event
-    engaged_ms: int = 0  # sum of engagement milliseconds
-    conversions: int = 0  # visits with a conversion event
-
-
-@dataclass
-class Row(_Rates):
-    key: str
-    visits: int = 0
-    pageviews: int = 0
-    bounces: int = 0
-    duration_seconds: int = 0
-    conversions: int = 0
-    engaged_ms: int = 0
-
-    @property
-    def conversion_rate(self) -> float:
-        return self.conversions / self.visits if self.visits else 0.0
-
-
-# the additive measures, in the order every query returns them
-MEASURES = ("visits", "pageviews", "bounces", "duration_seconds", "engaged_ms", "conversions")
-
-
-def _add(target, values: Iterable) -> None:
+def _add(target: Summary | Row, values: Iterable[object]) -> None:
     for name, value in zip(MEASURES, values, strict=True):
-        setattr(target, name, getattr(target, name) + int(value or 0))
-
-
-def visitor_hash(visitor_id: str) -> int:
-    """A visitor id as a signed 64-bit number: what the rollups keep of visitors per day."""
-    digest = hashlib.blake2b(visitor_id.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little", signed=True)
-
-
-# ------------------------------------------------------------------------------ SQL helpers
-
-
-def _db() -> peewee.Database:
-    return database.obj
-
-
-def _postgres() -> bool:
-    return isinstance(_db(), peewee.PostgresqlDatabase)
-
-
-def sql_value(value):
-    """A parameter as the database stores it: SQLite keeps dates and times as ISO text
-    (what peewee writes), formatted here instead of by sqlite3's deprecated default adapters."""
-    if isinstance(value, datetime.date) and not _postgres():
-        return value.isoformat(" ") if isinstance(value, datetime.datetime) else value.isoformat()
-    return value
-
-
-def _query(sql: str, params: Iterable = ()) -> list[tuple]:
-    db = _db()
-    if db.param != "?":
-        sql = sql.replace("?", db.param)
-    left = remaining_ms()  # TooHeavy when a time budget is already spent
-    if left is not None and _postgres():
-        # what is left of the budget for this statement, in the same round trip: the page's
-        # statements together stay within it, not each one on its own
-        sql = f"SET LOCAL statement_timeout = {left}; " + sql
-    return db.execute_sql(sql, tuple(sql_value(value) for value in params)).fetchall()
-
-
-def duration_sql(alias: str = "v") -> str:
-    """A visit's duration in whole seconds, the same on SQLite and PostgreSQL."""
-    if _postgres():
-        return (
-            f"(CAST(EXTRACT(EPOCH FROM date_trunc('second', {alias}.last_seen_at)) AS BIGINT)"
-            f" - CAST(EXTRACT(EPOCH FROM date_trunc('second', {alias}.started_at)) AS BIGINT))"
-        )
-    return (
-        f"(CAST(strftime('%s', {alias}.last_seen_at) AS INTEGER)"
-        f" - CAST(strftime('%s', {alias}.started_at) AS INTEGER))"
-    )
-
-
-def bucket_sql(unit: str, alias: str = "v") -> str:
-    """The text of a visit's start day ('YYYY-MM-DD'), hour ('YYYY-MM-DD HH') or month."""
-    if _postgres():
-        pattern = {"day": "YYYY-MM-DD", "hour": "YYYY-MM-DD HH24", "month": "YYYY-MM"}[unit]
-        return f"to_char({alias}.started_at, '{pattern}')"
-    length = {"day": 10, "hour": 13, "month": 7}[unit]
-    return f"substr({alias}.started_at, 1, {length})"
-
-
-def parse_bucket(text: str) -> datetime.date | datetime.datetime:
-    """A bucket_sql value back as a date (day, month: its first day) or datetime (hour)."""
-    if len(text) == 13:
-        return datetime.datetime.fromisoformat(text[:10] + "T" + text[11:13] + ":00")
-    if len(text) == 7:
-        return datetime.date.fromisoformat(text + "-01")
-    return datetime.date.fromisoformat(text)
-
-
-def _visit_filter_sql(filters: Filters, start, end) -> tuple[str, list]:
-    """WHERE clause (on visit alias v) of visits started in [start, end) passing the filters."""
-    clauses, params = ["v.started_at >= ?", "v.started_at < ?"], [start, end]
-    for name, value in filters.active().items():
-        if name == "page":
-            clauses.append(
-                "EXISTS (SELECT 1 FROM event p WHERE p.visit_id = v.id"
-                " AND p.type = 'pageview' AND p.path = ?)"
-            )
-        else:
-            clauses.append(f"v.{FILTER_COLUMNS[name]} = ?")
-        params.append(value)
-    return " AND ".join(clauses), params
-
-
-def _visit_stats_cte(filters: Filters, start, end, columns: Iterable[str] = ()) -> tuple[str, list]:
-    """WITH vs: one row per visit in range passing the filters, with its per-visit figures."""
-    where, params = _visit_filter_sql(filters, start, end)
-    extra = "".join(f", v.{column}" for column in columns)
-    sql = (
-        "WITH vs AS (SELECT v.id, v.visitor_id, v.started_at"  # noqa: S608
-        + extra
-        + ", "
-        + duration_sql("v")
-        + " AS duration,"
-        " COALESCE(SUM(CASE WHEN e.type = 'pageview' THEN 1 ELSE 0 END), 0) AS pageviews,"
-        " COALESCE(SUM(CASE WHEN e.type = 'click' THEN 1 ELSE 0 END), 0) AS clicks,"
-        " COALESCE(SUM(e.engaged_ms), 0) AS engaged_ms,"
-        " COALESCE(MAX(CASE WHEN e.type = 'conversion' THEN 1 ELSE 0 END), 0) AS converted"
-        " FROM visit v LEFT JOIN event e ON e.visit_id = v.id"
-        # grouping by the start first lets SQLite walk the started_at index instead of
-        # scanning every visit in id order
-        " WHERE " + where + " GROUP BY v.started_at, v.id) "
-    )
-    return sql, params
-
-
-BOUNCE_SQL = "CASE WHEN vs.pageviews = 1 AND vs.clicks = 0 THEN 1 ELSE 0 END"
-MEASURES_SQL = (
-    "COUNT(*), SUM(vs.pageviews), SUM(" + BOUNCE_SQL + "), SUM(vs.duration),"
-    " SUM(vs.engaged_ms), SUM(vs.converted)"
-)
+        setattr(target, name, getattr(target, name) + int(value or 0))  # type: ignore[call-overload]
 
 
 # ------------------------------------------------------------------------------ raw reports
@@ -412,21 +79,25 @@ class Raw:
     """Reports straight from the visit and event tables, for days [start, end)."""
 
     @staticmethod
-    def summary(filters: Filters, start, end) -> tuple[int, list]:
+    def summary(
+        filters: Filters, start: datetime.datetime, end: datetime.datetime
+    ) -> tuple[int, list[Any]]:
         """(distinct visitors, measures)."""
-        cte, params = _visit_stats_cte(filters, start, end)
-        row = _query(
+        cte, params = visit_stats_cte(filters, start, end)
+        row = query(
             cte + "SELECT COUNT(DISTINCT vs.visitor_id), " + MEASURES_SQL + " FROM vs",  # noqa: S608
             params,
         )[0]
         return int(row[0] or 0), list(row[1:])
 
     @staticmethod
-    def series(unit: str, filters: Filters, start, end) -> dict:
+    def series(
+        unit: str, filters: Filters, start: datetime.datetime, end: datetime.datetime
+    ) -> dict[datetime.date | datetime.datetime, tuple[int, list[Any]]]:
         """{bucket: (distinct visitors, measures)}."""
-        cte, params = _visit_stats_cte(filters, start, end)
+        cte, params = visit_stats_cte(filters, start, end)
         bucket = bucket_sql(unit, "vs")
-        rows = _query(
+        rows = query(
             cte  # noqa: S608
             + f"SELECT {bucket}, COUNT(DISTINCT vs.visitor_id), "
             + MEASURES_SQL
@@ -436,11 +107,13 @@ class Raw:
         return {parse_bucket(row[0]): (int(row[1]), list(row[2:])) for row in rows}
 
     @staticmethod
-    def table(dimension: str, filters: Filters, start, end) -> dict[str, list]:
+    def table(
+        dimension: str, filters: Filters, start: datetime.datetime, end: datetime.datetime
+    ) -> dict[str, list[Any]]:
         """{key: measures} of every key."""
         if dimension == "page":
-            cte, params = _visit_stats_cte(filters, start, end)
-            rows = _query(
+            cte, params = visit_stats_cte(filters, start, end)
+            rows = query(
                 cte + ", pp AS (SELECT e.visit_id, e.path,"  # noqa: S608
                 " SUM(CASE WHEN e.type = 'pageview' THEN 1 ELSE 0 END) AS pv,"
                 " SUM(e.engaged_ms) AS eng FROM event e JOIN vs ON vs.id = e.visit_id"
@@ -452,18 +125,20 @@ class Raw:
             )
         else:
             column = VISIT_COLUMNS[dimension]
-            cte, params = _visit_stats_cte(filters, start, end, [column])
-            rows = _query(
+            cte, params = visit_stats_cte(filters, start, end, [column])
+            rows = query(
                 cte + f"SELECT vs.{column}, " + MEASURES_SQL + f" FROM vs GROUP BY vs.{column}",  # noqa: S608
                 params,
             )
         return {row[0]: list(row[1:]) for row in rows}
 
     @staticmethod
-    def clicks(filters: Filters, start, end) -> dict[str, dict[str, int]]:
+    def clicks(
+        filters: Filters, start: datetime.datetime, end: datetime.datetime
+    ) -> dict[str, dict[str, int]]:
         """{kind: {key: count}}."""
-        where, params = _visit_filter_sql(filters, start, end)
-        rows = _query(
+        where, params = visit_filter_sql(filters, start, end)
+        rows = query(
             "SELECT e.target, e.name, COUNT(*) FROM event e JOIN visit v ON v.id = e.visit_id"  # noqa: S608
             " WHERE e.type = 'click' AND " + where + " GROUP BY e.target, e.name",
             params,
@@ -476,41 +151,12 @@ class Raw:
         return found
 
 
-def is_outbound(target: str) -> bool:
-    """The collector keeps our own targets as a path, external ones as host + path."""
-    if not target or target.startswith("/"):
-        return False
-    host = target.split("/", 1)[0]
-    return "." in host and ":" not in host and " " not in host and "@" not in host
-
-
-def is_download(target: str) -> bool:
-    """A click on a document: the path ends in a document extension."""
-    path = target.split("?", 1)[0].split("#", 1)[0].lower()
-    return path.endswith(DOCUMENT_EXTENSIONS) and (path.startswith("/") or is_outbound(path))
-
-
-def click_kinds(target: str) -> tuple[str, ...]:
-    """The click kinds a click on ``target`` counts in: always "click", maybe more."""
-    kinds = ["click"]
-    if is_download(target):
-        kinds.append("download")
-    if is_outbound(target):
-        kinds.append("outbound")
-    return tuple(kinds)
-
-
 # ------------------------------------------------------------------------------ sources
 
 
-def rolled_until() -> datetime.datetime | None:
-    """Visits started before this moment are in the rollups (None: nothing rolled up yet)."""
-    from .rollups import rolled_until as until
-
-    return until()
-
-
-def _matches_nothing(active: Mapping[str, str], period: Period, split) -> bool:
+def _matches_nothing(
+    active: Mapping[str, str], period: Period, split: datetime.datetime | None
+) -> bool:
     """Whether a filter's value has no visit in the period: then every report is empty.
 
     Answered from the rollups' own index (a single filter's rows per day, ``filter, value,
@@ -519,8 +165,6 @@ def _matches_nothing(active: Mapping[str, str], period: Period, split) -> bool:
     sent the reports to the raw tables: on PostgreSQL the page filter's EXISTS became a scan of
     the whole event table, once per report, past gunicorn's timeout at millions of events.
     """
-    from .rollup_models import RollupDay
-
     start, end = period.bounds()
     tail_start = start
     if split is not None and split > start:
@@ -539,8 +183,8 @@ def _matches_nothing(active: Mapping[str, str], period: Period, split) -> bool:
         ):
             continue
         if tail_start < end:
-            where, params = _visit_filter_sql(Filters(**{name: value}), tail_start, end)
-            if _query("SELECT 1 FROM visit v WHERE " + where + " LIMIT 1", params):  # noqa: S608
+            where, params = visit_filter_sql(Filters(**{name: value}), tail_start, end)
+            if query("SELECT 1 FROM visit v WHERE " + where + " LIMIT 1", params):  # noqa: S608
                 continue
         return True
     return False
@@ -563,7 +207,7 @@ class _Sources:
         self.sql = raw
         self.rolled: Period | None = None
         self.tail: tuple[datetime.datetime, datetime.datetime] | None = None
-        self._aggregate = None
+        self._aggregate: rollups.Aggregate | None = None
         if self.sql:
             return
         start, end = period.bounds()
@@ -583,11 +227,10 @@ class _Sources:
             self.tail = (split, end)
 
     @property
-    def aggregate(self):
+    def aggregate(self) -> rollups.Aggregate:
         if self._aggregate is None:
-            from .rollups import Aggregate
-
-            self._aggregate = Aggregate(*self.tail, filters=self.filters)
+            assert self.tail is not None  # only a period with a raw tail aggregates
+            self._aggregate = rollups.Aggregate(*self.tail, filters=self.filters)
         return self._aggregate
 
     def summary(self) -> Summary:
@@ -596,8 +239,6 @@ class _Sources:
             result.visitors, measures = Raw.summary(self.filters, *self.period.bounds())
             _add(result, measures)
             return result
-        from . import hll, rollups
-
         union = hll.VisitorUnion()
         if self.rolled is not None:
             union, measures = rollups.read_summary(self.rolled, *self.variant)
@@ -614,14 +255,12 @@ class _Sources:
         unit = self.period.unit
         points = {bucket: Summary() for bucket in _buckets(self.period)}
         if self.sql:
-            for bucket, (visitors, measures) in Raw.series(
+            for bucket, (count, measures) in Raw.series(
                 unit, self.filters, *self.period.bounds()
             ).items():
-                points[bucket].visitors = visitors
+                points[bucket].visitors = count
                 _add(points[bucket], measures)
             return list(points.items())
-        from . import rollups
-
         rolled = rollups.read_series(unit, self.rolled, *self.variant) if self.rolled else {}
         tail = self.aggregate.series(unit) if self.tail else {}
         for bucket, (_visitors, measures) in rolled.items():
@@ -634,6 +273,7 @@ class _Sources:
             if bucket in tail:
                 # a day or month on both sides of the split: its visitors are a union
                 if isinstance(visitors, int):
+                    assert self.rolled is not None  # ``rolled`` is empty without rolled days
                     visitors = rollups.read_summary(
                         Period(max(bucket, self.period.first), self.rolled.last), *self.variant
                     )[0]
@@ -644,7 +284,7 @@ class _Sources:
             points[bucket].visitors = visitors
         return list(points.items())
 
-    def tables(self, dimensions: Iterable[str]) -> dict[str, dict[str, list]]:
+    def tables(self, dimensions: Iterable[str]) -> dict[str, dict[str, list[Any]]]:
         """{dimension: {key: measures}} of every key."""
         dimensions = list(dimensions)
         if self.sql:
@@ -652,9 +292,7 @@ class _Sources:
                 dimension: Raw.table(dimension, self.filters, *self.period.bounds())
                 for dimension in dimensions
             }
-        from . import rollups
-
-        found: dict[str, dict[str, list]] = {dimension: {} for dimension in dimensions}
+        found: dict[str, dict[str, list[Any]]] = {dimension: {} for dimension in dimensions}
         if self.rolled is not None:
             only = dimensions[0] if len(dimensions) == 1 else None
             for dimension, rows in rollups.read_tables(self.rolled, *self.variant, only).items():
@@ -675,8 +313,6 @@ class _Sources:
     def clicks(self) -> dict[str, dict[str, int]]:
         if self.sql:
             return Raw.clicks(self.filters, *self.period.bounds())
-        from . import rollups
-
         found: dict[str, dict[str, int]] = {kind: {} for kind in CLICK_KINDS}
         if self.rolled is not None:
             found = rollups.read_clicks(self.rolled, *self.variant)
@@ -687,7 +323,7 @@ class _Sources:
         return found
 
 
-def _buckets(period: Period) -> list:
+def _buckets(period: Period) -> list[Any]:
     unit = period.unit
     if unit == "hour":
         start = datetime.datetime.combine(period.first, datetime.time())
@@ -701,7 +337,7 @@ def _buckets(period: Period) -> list:
     return months
 
 
-def _sorted_rows(dimension: str, found: dict[str, list], limit: int) -> list[Row]:
+def _sorted_rows(dimension: str, found: dict[str, list[Any]], limit: int) -> list[Row]:
     rows = []
     for key, measures in found.items():
         row = Row(key)
@@ -714,7 +350,7 @@ def _sorted_rows(dimension: str, found: dict[str, list], limit: int) -> list[Row
     return rows[:limit]
 
 
-def _sorted_clicks(found: dict[str, dict[str, int]], limit: int) -> dict[str, list]:
+def _sorted_clicks(found: dict[str, dict[str, int]], limit: int) -> dict[str, list[Any]]:
     return {
         kind: sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
         for kind, counts in found.items()
@@ -765,10 +401,6 @@ def live_visitors(now: datetime.datetime) -> int:
     )
 
 
-def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-
-
 def dashboard(
     period: Period,
     filters: Filters,
@@ -776,7 +408,7 @@ def dashboard(
     limit: int = 100,
     now: datetime.datetime | None = None,
     raw: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """Everything one view of the dashboard shows (what the benchmark times).
 
     Keys: period, previous_period, filters, summary, previous (the previous period's summary),
@@ -808,17 +440,40 @@ def change(current: float, previous: float) -> float | None:
 
 
 __all__ = [
+    # the shared vocabulary (analytics.querying), also read from here by the dashboard
+    "BOUNCE_SQL",
     "CLICK_KINDS",
     "DIMENSIONS",
+    "DOCUMENT_EXTENSIONS",
+    "EARLIEST_DAY",
     "FILTERS",
+    "FILTER_COLUMNS",
+    "MAX_FILTER_LENGTH",
+    "MAX_SPAN_DAYS",
+    "MEASURES",
+    "MEASURES_SQL",
+    "PERIODS",
+    "PERIOD_DAYS",
+    "VISIT_COLUMNS",
     "Filters",
     "Period",
     "Row",
     "Summary",
+    "bucket_sql",
+    "click_kinds",
+    "duration_sql",
+    "is_download",
+    "is_outbound",
+    "parse_bucket",
+    "sql_value",
+    "utcnow",
+    "visitor_hash",
+    # the reports
     "change",
     "clicks",
     "dashboard",
     "live_visitors",
+    "rolled_until",
     "summary",
     "table",
     "timeseries",

@@ -18,7 +18,7 @@ from .db import BaseModel
 class _Measures(BaseModel):
     """The additive figures of a group of visits."""
 
-    filter = peewee.CharField(max_length=10, default="")
+    filter = peewee.CharField(max_length=10, default="")  # type: ignore[assignment]  # a column
     value = peewee.CharField(max_length=512, default="")
     visits = peewee.IntegerField(default=0)
     pageviews = peewee.IntegerField(default=0)
@@ -65,7 +65,7 @@ class RollupClick(BaseModel):
     """Clicks of one kind on one target (or name) in the visits started on ``day``."""
 
     day = peewee.DateField(index=True)
-    filter = peewee.CharField(max_length=10, default="")
+    filter = peewee.CharField(max_length=10, default="")  # type: ignore[assignment]  # a column
     value = peewee.CharField(max_length=512, default="")
     kind = peewee.CharField(max_length=10)
     key = peewee.CharField(max_length=512)
@@ -88,4 +88,10 @@ class RollupState(BaseModel):
     updated_at = peewee.DateTimeField(null=True)
 
 
-ROLLUP_MODELS: list = [RollupDay, RollupHour, RollupDimension, RollupClick, RollupState]
+ROLLUP_MODELS: list[type[BaseModel]] = [
+    RollupDay,
+    RollupHour,
+    RollupDimension,
+    RollupClick,
+    RollupState,
+]

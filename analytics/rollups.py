@@ -4,7 +4,7 @@
 visits received events since the previous run (found by event id), from the raw tables, and
 replaces that day's rows. The current day is never rolled up: reports read it raw. The same
 in-memory aggregation (``Aggregate``) builds a day's rows and answers reports for the raw tail,
-so rollup and tail always agree; the property test compares both with straight SQL reports.
+so rollup and tail always agree; the property test compares both with straight SQL querying.
 
 Known limits: a day whose raw events are deleted later (erasure of a user) keeps its counts until
 an event arrives for it again; visitor hashes are 64-bit hashes of the pseudonymous visitor id.
@@ -15,22 +15,24 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 import peewee
 from flask import current_app, has_app_context
 from peewee import fn
 
-from . import hll, reports
-from .db import database
+from . import hll, querying
+from .db import BaseModel, database
+from .db import rows as tuple_rows
 from .models import Event
-from .reports import CLICK_KINDS, MEASURES, Period, Row
+from .querying import CLICK_KINDS, MEASURES, Period, Row
 from .rollup_models import RollupClick, RollupDay, RollupDimension, RollupHour, RollupState
 
 STATE = "reports"
 DAY = datetime.timedelta(days=1)
 # the visit-level dimensions in the order Aggregate reads their columns
-VISIT_DIMENSIONS = tuple(reports.VISIT_COLUMNS)
-FILTER_ORDER = tuple(reports.FILTER_COLUMNS)  # the single-valued filters; "page" is per path
+VISIT_DIMENSIONS = tuple(querying.VISIT_COLUMNS)
+FILTER_ORDER = tuple(querying.FILTER_COLUMNS)  # the single-valued filters; "page" is per path
 BATCH = 500
 
 
@@ -75,21 +77,28 @@ class Aggregate:
         self,
         start: datetime.datetime,
         end: datetime.datetime,
-        filters: reports.Filters | None = None,
+        filters: querying.Filters | None = None,
     ):
-        self.totals: dict[tuple, list[int]] = defaultdict(_zero)
-        self.visitors: dict[tuple, set[int]] = defaultdict(set)
-        self.hours: dict[tuple, list[int]] = defaultdict(_zero)
-        self.hour_visitors: dict[tuple, set[int]] = defaultdict(set)
-        self.dims: dict[tuple, list[int]] = defaultdict(_zero)
-        self.clicks: dict[tuple, int] = defaultdict(int)
+        # keyed (day, filter, value); hours: (hour, filter, value); dims: (day, dimension,
+        # key, filter, value); clicks: (day, kind, key, filter, value)
+        self.totals: dict[tuple[Any, ...], list[int]] = defaultdict(_zero)
+        self.visitors: dict[tuple[Any, ...], set[int]] = defaultdict(set)
+        self.hours: dict[tuple[Any, ...], list[int]] = defaultdict(_zero)
+        self.hour_visitors: dict[tuple[Any, ...], set[int]] = defaultdict(set)
+        self.dims: dict[tuple[Any, ...], list[int]] = defaultdict(_zero)
+        self.clicks: dict[tuple[Any, ...], int] = defaultdict(int)
         self._collect(start, end, filters)
 
-    def _collect(self, start, end, filters) -> None:
-        narrowed = filters or reports.Filters()
-        where, params = reports._visit_filter_sql(narrowed, start, end)
+    def _collect(
+        self,
+        start: datetime.datetime,
+        end: datetime.datetime,
+        filters: querying.Filters | None,
+    ) -> None:
+        narrowed = filters or querying.Filters()
+        where, params = querying.visit_filter_sql(narrowed, start, end)
         pages: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
-        for visit_id, path, pageviews, engaged in reports._query(
+        for visit_id, path, pageviews, engaged in querying.query(
             "SELECT e.visit_id, e.path,"  # noqa: S608
             " SUM(CASE WHEN e.type = 'pageview' THEN 1 ELSE 0 END), SUM(e.engaged_ms)"
             " FROM event e JOIN visit v ON v.id = e.visit_id WHERE " + where + ""
@@ -99,19 +108,19 @@ class Aggregate:
             if pageviews:
                 pages[visit_id].append((path, int(pageviews), int(engaged or 0)))
         clicked: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for visit_id, target, name in reports._query(
+        for visit_id, target, name in querying.query(
             "SELECT e.visit_id, e.target, e.name FROM event e"  # noqa: S608
             " JOIN visit v ON v.id = e.visit_id WHERE e.type = 'click' AND " + where,
             params,
         ):
             clicked[visit_id].append((target, target or name))
-        columns = [reports.VISIT_COLUMNS[name] for name in VISIT_DIMENSIONS]
-        filter_columns = [reports.FILTER_COLUMNS[name] for name in FILTER_ORDER]
-        cte, params = reports._visit_stats_cte(
+        columns = [querying.VISIT_COLUMNS[name] for name in VISIT_DIMENSIONS]
+        filter_columns = [querying.FILTER_COLUMNS[name] for name in FILTER_ORDER]
+        cte, params = querying.visit_stats_cte(
             narrowed, start, end, sorted(set(columns) | set(filter_columns))
         )
-        rows = reports._query(
-            cte + "SELECT vs.id, vs.visitor_id, " + reports.bucket_sql("hour", "vs") + ","  # noqa: S608
+        rows = querying.query(
+            cte + "SELECT vs.id, vs.visitor_id, " + querying.bucket_sql("hour", "vs") + ","  # noqa: S608
             " vs.duration, vs.pageviews, vs.clicks, vs.engaged_ms, vs.converted, "
             + ", ".join(f"vs.{column}" for column in columns + filter_columns)
             + " FROM vs",
@@ -125,7 +134,8 @@ class Aggregate:
             values = row[8 : 8 + width]
             filter_values = row[8 + width :]
             if hour_text not in hours:
-                moment = reports.parse_bucket(hour_text)
+                # an hour's bucket is a datetime
+                moment = cast(datetime.datetime, querying.parse_bucket(hour_text))
                 hours[hour_text] = (moment.date(), moment)
             day, hour = hours[hour_text]
             pageviews, clicks = int(pageviews), int(clicks)
@@ -142,7 +152,7 @@ class Aggregate:
             variants += [("page", path) for path, _, _ in viewed]
             if filters is not None:
                 variants = [("", "")]  # the database kept only the visits passing the filters
-            visitor = reports.visitor_hash(visitor)
+            visitor = querying.visitor_hash(visitor)
             visit_clicks = clicked.get(visit_id, ())
             for variant in variants:
                 name, value = variant
@@ -170,22 +180,22 @@ class Aggregate:
                 for target, key in visit_clicks:
                     kinds = kinds_of.get(target)
                     if kinds is None:
-                        kinds = kinds_of[target] = reports.click_kinds(target)
+                        kinds = kinds_of[target] = querying.click_kinds(target)
                     for kind in kinds:
                         self.clicks[(day, kind, key, name, value)] += 1
 
     # the reports' view of a tail: everything summed over its days
 
     def summary(self) -> tuple[list[int], set[int]]:
-        measures, visitors = _zero(), set()
+        measures, visitors = _zero(), set[int]()
         for key, values in self.totals.items():
             _add(measures, values)
             visitors |= self.visitors[key]
         return measures, visitors
 
-    def series(self, unit: str) -> dict:
+    def series(self, unit: str) -> dict[Any, tuple[set[int], list[int]]]:
         """{bucket: (visitor hashes, measures)}."""
-        found: dict = {}
+        found: dict[Any, tuple[set[int], list[int]]] = {}
         if unit == "hour":
             source, sets = self.hours, self.hour_visitors
         else:
@@ -216,11 +226,11 @@ class Aggregate:
 # ------------------------------------------------------------------------------ building
 
 
-def _measure_fields(values: list[int]) -> dict:
+def _measure_fields(values: list[int]) -> dict[str, int]:
     return dict(zip(MEASURES, values, strict=True))
 
 
-def _insert(model, rows: list[dict]) -> None:
+def _insert(model: type[BaseModel], rows: list[dict[str, Any]]) -> None:
     """One prepared INSERT for all rows: peewee's insert_many costs more than the database."""
     if not rows:
         return
@@ -230,7 +240,7 @@ def _insert(model, rows: list[dict]) -> None:
         f'INSERT INTO "{model._meta.table_name}" ({", ".join(columns)}) '  # noqa: S608
         f"VALUES ({', '.join([db.param] * len(columns))})"
     )
-    values = [tuple(reports.sql_value(row[column]) for column in columns) for row in rows]
+    values = [tuple(querying.sql_value(row[column]) for column in columns) for row in rows]
     cursor = db.cursor()
     if isinstance(db, peewee.SqliteDatabase):
         cursor.executemany(sql, values)
@@ -245,9 +255,9 @@ def _insert(model, rows: list[dict]) -> None:
         )
 
 
-def _transaction():
+def _transaction() -> peewee._atomic:
     """Serialise rollup writers: SQLite's write lock at BEGIN, a PostgreSQL advisory lock."""
-    db = database.obj
+    db = cast(peewee.Database, database.obj)
     if isinstance(db, peewee.SqliteDatabase):
         return db.atomic("IMMEDIATE")
     return db.atomic()
@@ -332,9 +342,9 @@ def rebuild_day(day: datetime.date, until: datetime.datetime | None = None) -> N
         )
 
 
-def _days(sql_where: str, params: list) -> set[datetime.date]:
-    bucket = reports.bucket_sql("day", "v")
-    rows = reports._query(
+def _days(sql_where: str, params: list[object]) -> set[datetime.date]:
+    bucket = querying.bucket_sql("day", "v")
+    rows = querying.query(
         f"SELECT DISTINCT {bucket} FROM visit v WHERE " + sql_where,  # noqa: S608
         params,
     )
@@ -355,8 +365,8 @@ def pending_days(
     days = _days("v.started_at >= ? AND v.started_at < ?", [after, before])
     if newest > state.last_event_id:
         # from the new events (a range of the primary key) to their visits' start days
-        bucket = reports.bucket_sql("day", "v")
-        rows = reports._query(
+        bucket = querying.bucket_sql("day", "v")
+        rows = querying.query(
             f"SELECT DISTINCT {bucket} FROM event e JOIN visit v ON v.id = e.visit_id"  # noqa: S608
             " WHERE e.id > ? AND v.started_at < ?",
             [state.last_event_id, max(before, until or before)],
@@ -375,7 +385,7 @@ def run(
     The current hour is never rolled up: reports read it, and whatever the task has not
     reached, from the raw tables.
     """
-    now = now or reports.utcnow()
+    now = now or querying.utcnow()
     today = now.date()
     hour = now.replace(minute=0, second=0, microsecond=0)
     midnight = datetime.datetime.combine(today, datetime.time())
@@ -407,7 +417,7 @@ def run(
             "until": until,
             "sketched_before": _drop_visitor_hashes(today, state),
             "last_event_id": max(newest, state.last_event_id if state else 0),
-            "updated_at": reports.utcnow(),
+            "updated_at": querying.utcnow(),
         }
         if state is None:
             RollupState.create(name=STATE, **values)
@@ -423,14 +433,14 @@ def _retention_days() -> int | None:
     return int(days) if days else None
 
 
-def _drop_visitor_hashes(today: datetime.date, state) -> datetime.date | None:
+def _drop_visitor_hashes(today: datetime.date, state: RollupState | None) -> datetime.date | None:
     """Past the raw events' retention, keep only visitor sketches in the daily rows.
 
     The hashes of pseudonymous visitor ids are what makes unique visitors exact; once the raw
     events are gone the rollups should hold nothing about a single visitor either. Periods that
     reach back that far then count unique visitors as an estimate.
     """
-    done = state.sketched_before if state is not None else None
+    done: datetime.date | None = state.sketched_before if state is not None else None
     days = _retention_days()
     if days is None:
         return done
@@ -440,7 +450,7 @@ def _drop_visitor_hashes(today: datetime.date, state) -> datetime.date | None:
     query = RollupDay.select(RollupDay.id, RollupDay.visitor_hashes).where(RollupDay.day < cutoff)
     if done is not None:
         query = query.where(RollupDay.day >= done)
-    for row_id, blob in query.tuples():
+    for row_id, blob in tuple_rows(query.tuples()):
         RollupDay.update(visitor_hashes=hll.sketch_only(blob)).where(
             RollupDay.id == row_id
         ).execute()
@@ -453,14 +463,14 @@ def forget_visitors(visitor_ids: Iterable[str]) -> int:
     Counts stay (they name nobody); unique visitors of periods computed afterwards no longer
     include these visitors. Call it with the visitor ids of an erased person's visits.
     """
-    hashes = {reports.visitor_hash(visitor) for visitor in visitor_ids}
+    hashes = {querying.visitor_hash(visitor) for visitor in visitor_ids}
     if not hashes:
         return 0
     changed = 0
     with _transaction():
         _lock()
         query = RollupDay.select(RollupDay.id, RollupDay.visitor_hashes)
-        for row_id, blob in query.tuples():
+        for row_id, blob in tuple_rows(query.tuples()):
             smaller = hll.without(blob, hashes)
             if smaller is not None:
                 RollupDay.update(visitor_hashes=smaller).where(RollupDay.id == row_id).execute()
@@ -479,11 +489,11 @@ def reset() -> None:
 # ------------------------------------------------------------------------------ reading
 
 
-def _measure_sums(model) -> list:
+def _measure_sums(model: type[BaseModel]) -> list[peewee.Function]:
     return [fn.SUM(getattr(model, name)) for name in MEASURES]
 
 
-def _where(model, period: Period, name: str, value: str) -> list:
+def _where(model: Any, period: Period, name: str, value: str) -> list[peewee.Expression]:
     return [
         model.filter == name,
         model.value == value,
@@ -500,7 +510,7 @@ def read_summary(period: Period, name: str, value: str) -> tuple[hll.VisitorUnio
         RollupDay.visitor_hashes,
         *[getattr(RollupDay, name) for name in MEASURES],
     ).where(*_where(RollupDay, period, name, value))
-    rows = list(query.tuples())
+    rows = list(tuple_rows(query.tuples()))
     union = hll.VisitorUnion(exact=sum(row[0] for row in rows) <= hll.UNION_EXACT_LIMIT)
     for _visitors, blob, *values in rows:
         union.add_blob(blob)
@@ -508,31 +518,31 @@ def read_summary(period: Period, name: str, value: str) -> tuple[hll.VisitorUnio
     return union, measures
 
 
-def read_series(unit: str, period: Period, name: str, value: str) -> dict:
+def read_series(unit: str, period: Period, name: str, value: str) -> dict[Any, Any]:
     """{bucket: (visitors, measures)}: days and hours as stored, months as unions of days."""
-    found: dict = {}
+    found: dict[Any, Any] = {}
     if unit == "hour":
-        query = RollupHour.select(
+        hourly = RollupHour.select(
             RollupHour.hour, RollupHour.visitors, *[getattr(RollupHour, m) for m in MEASURES]
         ).where(*_where(RollupHour, period, name, value))
-        for hour, visitors, *values in query.tuples():
+        for hour, visitors, *values in tuple_rows(hourly.tuples()):
             found[hour] = (visitors, [int(v) for v in values])
         return found
     if unit == "day":
         query = RollupDay.select(
             RollupDay.day, RollupDay.visitors, *[getattr(RollupDay, m) for m in MEASURES]
         ).where(*_where(RollupDay, period, name, value))
-        for day, visitors, *values in query.tuples():
+        for day, visitors, *values in tuple_rows(query.tuples()):
             found[day] = (visitors, [int(v) for v in values])
         return found
-    months: dict = defaultdict(list)
+    months: dict[datetime.date, list[Any]] = defaultdict(list)
     query = RollupDay.select(
         RollupDay.day,
         RollupDay.visitors,
         RollupDay.visitor_hashes,
         *[getattr(RollupDay, m) for m in MEASURES],
     ).where(*_where(RollupDay, period, name, value))
-    for day, *rest in query.tuples():
+    for day, *rest in tuple_rows(query.tuples()):
         months[day.replace(day=1)].append(rest)
     for month, rows in months.items():
         union = hll.VisitorUnion(exact=sum(row[0] for row in rows) <= hll.UNION_EXACT_LIMIT)
@@ -558,7 +568,7 @@ def read_tables(
         .group_by(model.dimension, model.key)
     )
     found: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for dim, key, *values in query.tuples():
+    for dim, key, *values in tuple_rows(query.tuples()):
         found[dim][key] = [int(v or 0) for v in values]
     return found
 
@@ -571,7 +581,7 @@ def read_clicks(period: Period, name: str, value: str) -> dict[str, dict[str, in
         .group_by(model.kind, model.key)
     )
     found: dict[str, dict[str, int]] = {kind: {} for kind in CLICK_KINDS}
-    for kind, key, count in query.tuples():
+    for kind, key, count in tuple_rows(query.tuples()):
         found[kind][key] = int(count or 0)
     return found
 

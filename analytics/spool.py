@@ -24,7 +24,9 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, BinaryIO
 
 QUARANTINE = "quarantine.jsonl"
 _SEGMENT = re.compile(r"^\d+-\d+\.(?:open|ready|work-\d+)$")
@@ -43,11 +45,11 @@ def _alive(pid: int) -> bool:
 class Spool:
     """Append-only segments in ``folder``; one open segment per process."""
 
-    def __init__(self, folder: str | os.PathLike, fsync: bool = False):
+    def __init__(self, folder: str | os.PathLike[str], fsync: bool = False):
         self.folder = Path(folder)
         self.fsync = fsync
         self._lock = threading.Lock()
-        self._handle = None
+        self._handle: BinaryIO | None = None
         self._path: Path | None = None
         self._pid = 0
 
@@ -55,19 +57,21 @@ class Spool:
         """Write one line durably enough to acknowledge it (flushed; fsync'd when configured)."""
         data = (line + "\n").encode()
         with self._lock:
-            if self._handle is None or self._pid != os.getpid():
-                self._open()
-            self._handle.write(data)
-            self._handle.flush()
+            handle = self._handle
+            if handle is None or self._pid != os.getpid():
+                handle = self._open()
+            handle.write(data)
+            handle.flush()
             if self.fsync:
-                os.fsync(self._handle.fileno())
+                os.fsync(handle.fileno())
 
-    def _open(self) -> None:
+    def _open(self) -> BinaryIO:
         # after a fork the inherited handle belongs to the parent: start a segment of our own
         self.folder.mkdir(parents=True, exist_ok=True)
         self._pid = os.getpid()
         self._path = self.folder / f"{self._pid}-{time.time_ns()}.open"
         self._handle = open(self._path, "ab")  # noqa: SIM115 - kept open between requests
+        return self._handle
 
     def rotate(self) -> None:
         """Close this process's open segment so it can be drained (no-op when empty)."""
@@ -77,6 +81,8 @@ class Spool:
             self._handle.close()
             self._handle = None
             path, self._path = self._path, None
+            if path is None:  # the handle and the path are set together in _open
+                return
             if path.stat().st_size:
                 path.rename(path.with_suffix(".ready"))
             else:
@@ -136,7 +142,7 @@ class Spool:
     def quarantine_path(self) -> Path:
         return self.folder / QUARANTINE
 
-    def quarantine(self, entries: list[dict]) -> None:
+    def quarantine(self, entries: list[dict[str, Any]]) -> None:
         """Append lines the database would not take, with why, to ``quarantine.jsonl``.
 
         Always fsync'd: the caller deletes the lines from their segment right after, and this
@@ -171,7 +177,7 @@ class Spool:
 
     @staticmethod
     def _purge_quarantine(path: Path, cutoff: datetime.datetime) -> int:
-        def expired(entry: dict) -> bool:
+        def expired(entry: dict[str, Any]) -> bool:
             try:
                 return datetime.datetime.fromisoformat(entry["at"]) < cutoff
             except (ValueError, KeyError, TypeError):
@@ -185,7 +191,7 @@ class Spool:
         if not path.exists():
             return 0
 
-        def theirs(entry: dict) -> bool:
+        def theirs(entry: dict[str, Any]) -> bool:
             try:
                 line = json.loads(entry["line"])
                 return line.get("u") == user_id or line.get("v") in visitor_ids
@@ -200,7 +206,7 @@ class Spool:
             return _drop_entries(path, theirs)
 
     @contextlib.contextmanager
-    def _quarantine_lock(self):
+    def _quarantine_lock(self) -> Iterator[None]:
         """Workers of several processes append to the quarantine and one may purge it: an
         flock on a file of its own (the quarantine itself is replaced when purged)."""
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -227,7 +233,7 @@ class Spool:
         self.rotate()
 
 
-def _drop_entries(path: Path, drop) -> int:
+def _drop_entries(path: Path, drop: Callable[[dict[str, Any]], bool]) -> int:
     """Rewrite the quarantine file without the entries ``drop(entry)`` is true for (the
     caller holds the quarantine lock)."""
     try:

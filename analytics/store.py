@@ -14,14 +14,18 @@ import datetime
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import peewee
 
 from .db import database
+from .line import RequestLine, SpoolEvent, TallyLine
+from .line import from_dict as line_from_dict
 from .models import DroppedCount, ErasureTombstone, Event, Visit
+from .spool import Spool
 
 log = logging.getLogger("analytics.store")
 
@@ -49,7 +53,9 @@ def _moment(ms: int) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC).replace(tzinfo=None)
 
 
-def starts_new_visit(visit: Visit | None, event: dict, when: datetime.datetime) -> bool:
+def starts_new_visit(
+    visit: Visit | OpenVisit | None, event: SpoolEvent, when: datetime.datetime
+) -> bool:
     """The visit of docs/ARCHITECTURE.md: a 30-minute gap, a new campaign or external referrer."""
     if visit is None or when - visit.last_seen_at >= VISIT_GAP:
         return True
@@ -106,13 +112,14 @@ VISIT_COLUMNS = (
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 
-def _new_visit(line: dict, event: dict, when: datetime.datetime) -> OpenVisit:
+def _new_visit(line: RequestLine, event: SpoolEvent, when: datetime.datetime) -> OpenVisit:
     utm = event.get("utm", {})
     source, host = event["ref"] if event["type"] == "pageview" else ("direct", "")
     moment = _db_time(when)
+    geo, agent = line.geo, line.agent
     values = (
-        line["v"],
-        line["u"],
+        line.visitor,
+        line.user_id,
         moment,
         moment,
         event["path"],
@@ -120,15 +127,21 @@ def _new_visit(line: dict, event: dict, when: datetime.datetime) -> OpenVisit:
         source,
         host,
         *(utm.get(key, "") for key in UTM_KEYS),
-        line["ip"],
-        *line["geo"],
-        *line["ua"],
+        line.ip,
+        geo.country,
+        geo.region,
+        geo.city,
+        agent.browser,
+        agent.browser_version,
+        agent.os,
+        agent.os_version,
+        agent.device,
         event.get("screen", ""),
         event.get("lang", ""),
         event.get("tz", ""),
         event.get("platform", ""),
-        # marketing consent and no objection when the request was made (the collector's "p")
-        bool(line.get("p")),
+        # marketing consent and no objection when the request was made
+        line.profiling,
     )
     # a prepared INSERT … RETURNING: peewee's model save costs several times the database's work
     visit_id = database.execute_sql(_visit_insert_sql(), values).fetchone()[0]
@@ -136,10 +149,10 @@ def _new_visit(line: dict, event: dict, when: datetime.datetime) -> OpenVisit:
         visit_id,
         when,
         event["path"],
-        line["u"],
+        line.user_id,
         utm.get("utm_campaign", ""),
         host,
-        bool(line.get("p")),
+        line.profiling,
     )
 
 
@@ -155,7 +168,7 @@ def _open_visit(visit: Visit) -> OpenVisit:
     )
 
 
-def _without_erased(requests: list[dict]) -> list[dict]:
+def _without_erased(requests: list[RequestLine]) -> list[RequestLine]:
     """The request lines whose user and browser were not erased while the lines waited.
 
     A browser seen in a dropped line of an erased user gets a tombstone of its own: its later
@@ -166,16 +179,19 @@ def _without_erased(requests: list[dict]) -> list[dict]:
     if not requests or not ErasureTombstone.any_laid():
         return requests
     digest = ErasureTombstone.digest_of
-    users = {line["u"]: digest("u", line["u"]) for line in requests if line["u"] is not None}
-    visitors = {line["v"]: digest("v", line["v"]) for line in requests}
+    users = {
+        line.user_id: digest("u", line.user_id) for line in requests if line.user_id is not None
+    }
+    visitors = {line.visitor: digest("v", line.visitor) for line in requests}
     erased = ErasureTombstone.present([*users.values(), *visitors.values()])
     if not erased:
         return requests
-    kept, browsers = [], set()
+    kept: list[RequestLine] = []
+    browsers: set[str] = set()
     for line in requests:
-        if line["u"] is not None and users[line["u"]] in erased:
-            browsers.add(visitors[line["v"]])
-        elif visitors[line["v"]] not in erased:
+        if line.user_id is not None and users[line.user_id] in erased:
+            browsers.add(visitors[line.visitor])
+        elif visitors[line.visitor] not in erased:
             kept.append(line)
     browsers -= erased
     if browsers:
@@ -188,29 +204,25 @@ def _without_erased(requests: list[dict]) -> list[dict]:
                 )
             ),
         )
-        kept = [line for line in kept if visitors[line["v"]] not in browsers]
+        kept = [line for line in kept if visitors[line.visitor] not in browsers]
     log.info("dropped %d spooled line(s) of erased people", len(requests) - len(kept))
     return kept
 
 
-def write_lines(lines: list[dict]) -> int:
-    """Store spooled request lines in one transaction; returns the number of events offered."""
-    bots: Counter = Counter()
-    requests = []
-    for line in lines:
-        if "bot" in line:
-            # the collector counts bots in memory and spools a tally ("n") now and then
-            count = line.get("n", 1)
-            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-                raise ValueError(f"a bot tally of {count!r}")
-            # internal traffic (staff, the office) is tallied the same way, with its reason
-            reason = line.get("reason", "bot")
-            if reason not in ("bot", "internal"):
-                raise ValueError(f"a tally of {reason!r}")
-            bots[reason, line["bot"]] += count
+def write_lines(lines: Iterable[Mapping[str, Any]]) -> int:
+    """Store spooled lines (their JSON objects, ``analytics.line``) in one transaction; returns
+    the number of events offered."""
+    bots: Counter[tuple[str, str]] = Counter()
+    requests: list[RequestLine] = []
+    for data in lines:
+        line = line_from_dict(data)
+        if isinstance(line, TallyLine):
+            # the collector counts bots (and internal traffic: staff, the office) in memory
+            # and spools a tally now and then
+            bots[line.reason, line.day] += line.count
         else:
             requests.append(line)
-    rows: list[tuple] = []
+    rows: list[tuple[object, ...]] = []
     with _write_transaction():
         if requests:
             ErasureTombstone.serialise(erasing=False)
@@ -219,24 +231,26 @@ def write_lines(lines: list[dict]) -> int:
         requests = _without_erased(requests)
         current = {
             visitor: _open_visit(visit)
-            for visitor, visit in Visit.latest_of(sorted({line["v"] for line in requests})).items()
+            for visitor, visit in Visit.latest_of(
+                sorted({line.visitor for line in requests})
+            ).items()
         }
         touched: dict[int, OpenVisit] = {}
         for line in requests:
-            received = _moment(line["r"])
-            for event in sorted(line["events"], key=lambda e: e["ts"]):
+            received = _moment(line.received_ms)
+            for event in sorted(line.events, key=lambda e: e["ts"]):
                 when = _moment(event["ts"])
-                visit = current.get(line["v"])
-                if starts_new_visit(visit, event, when):
-                    visit = current[line["v"]] = _new_visit(line, event, when)
+                visit = current.get(line.visitor)
+                if visit is None or starts_new_visit(visit, event, when):
+                    visit = current[line.visitor] = _new_visit(line, event, when)
                 else:
                     if when >= visit.last_seen_at:
                         visit.last_seen_at = when
                         if event["type"] == "pageview":
                             visit.exit_path = event["path"]
-                    if visit.user_id is None and line["u"] is not None:
-                        visit.user_id = line["u"]
-                    if visit.profiling and not line.get("p"):
+                    if visit.user_id is None and line.user_id is not None:
+                        visit.user_id = line.user_id
+                    if visit.profiling and not line.profiling:
                         # consent withdrawn or an objection mid-visit: the whole visit stops
                         # counting; a new yes only counts from the next visit
                         visit.profiling = False
@@ -245,8 +259,8 @@ def write_lines(lines: list[dict]) -> int:
                     (
                         event["id"],
                         visit.id,
-                        line["v"],
-                        line["u"],
+                        line.visitor,
+                        line.user_id,
                         event["type"],
                         _db_time(when),
                         _db_time(received),
@@ -288,7 +302,7 @@ EVENT_COLUMNS = (
 )
 
 
-def _db_time(moment: datetime.datetime):
+def _db_time(moment: datetime.datetime) -> object:
     return Event.occurred_at.db_value(moment)
 
 
@@ -317,7 +331,7 @@ def _visit_update_sql() -> str:
     )
 
 
-def _write_transaction():
+def _write_transaction() -> peewee._atomic:
     """SQLite: take the write lock at BEGIN, so two workers' writers queue on busy_timeout
     instead of one failing at its first write after reading (a deferred transaction)."""
     if isinstance(database.obj, peewee.SqliteDatabase):
@@ -325,14 +339,17 @@ def _write_transaction():
     return database.atomic()
 
 
-def read_segment(path: Path) -> list[dict]:
+def read_segment(path: Path) -> list[dict[str, Any]]:
     """The lines of a segment; unreadable ones (a torn last line after a crash) are skipped."""
     return [line for _raw, line in _read_entries(path)[0]]
 
 
-def _read_entries(path: Path) -> tuple[list[tuple[str, dict]], list[dict]]:
+def _read_entries(
+    path: Path,
+) -> tuple[list[tuple[str, dict[str, Any]]], list[dict[str, Any]]]:
     """(text, line) of each readable line, and quarantine entries for the unreadable ones."""
-    entries, unreadable = [], []
+    entries: list[tuple[str, dict[str, Any]]] = []
+    unreadable: list[dict[str, Any]] = []
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, 1):
             if not raw.strip():
@@ -351,7 +368,7 @@ def _read_entries(path: Path) -> tuple[list[tuple[str, dict]], list[dict]]:
     return entries, unreadable
 
 
-def _quarantine_entry(line: dict, tries: int, exc: Exception) -> dict:
+def _quarantine_entry(line: dict[str, Any], tries: int, exc: Exception) -> dict[str, Any]:
     original = {key: value for key, value in line.items() if key != "t"}
     return {
         "error": f"{type(exc).__name__}: {exc}"[:500],
@@ -361,7 +378,9 @@ def _quarantine_entry(line: dict, tries: int, exc: Exception) -> dict:
 
 
 def drain(
-    spool, include_abandoned: bool = False, progress: Callable[[int, int], None] | None = None
+    spool: Spool,
+    include_abandoned: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Move every claimable segment into the database; returns events offered.
     ``progress(segments done, segments claimed)`` is called after each (``analytics.progress``).
@@ -383,7 +402,7 @@ def drain(
     return total
 
 
-def _drain_segment(spool, path: Path) -> int:
+def _drain_segment(spool: Spool, path: Path) -> int:
     entries, unreadable = _read_entries(path)
     if unreadable:
         spool.quarantine(unreadable)
@@ -399,7 +418,9 @@ def _drain_segment(spool, path: Path) -> int:
     else:
         spool.done(path)
         return stored
-    stored, keep, quarantined = 0, [], []
+    stored = 0
+    keep: list[str] = []
+    quarantined: list[dict[str, Any]] = []
     for index, (text, line) in enumerate(entries):
         try:
             stored += write_lines([line])

@@ -7,7 +7,6 @@ id, never a request.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterable
 
 import peewee
@@ -17,8 +16,10 @@ from flask_babel import ngettext as _ngettext
 
 from . import profiles, rollups
 from .db import database
+from .line import is_visitor_id
 from .models import ErasureTombstone, Event, Visit
 from .profile_models import InterestProfile, InterestScore
+from .state import Analytics
 
 # every column of a visit but its keys: a column added to Visit is exported without a change here
 VISIT_FIELDS = tuple(
@@ -36,19 +37,19 @@ EVENT_FIELDS = (
 )
 
 
-def _json(value):
+def _json(value: object) -> object:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     return value
 
 
-def _linked_visits(user_id: int) -> peewee.ModelSelect:
+def _linked_visits(user_id: int) -> peewee.ModelSelect[Visit]:
     """The user's visits: those made logged in, and those holding an event made logged in."""
     with_event = Event.select(Event.visit).where(Event.user_id == user_id)
     return Visit.select().where((Visit.user_id == user_id) | Visit.id.in_(with_event))
 
 
-def personal_data(user_id: int) -> dict:
+def personal_data(user_id: int) -> dict[str, object]:
     """Everything analytics holds linked to the user, as JSON-ready dicts.
 
     ``visits``: each visit made while logged in (or holding an event made logged in) with all
@@ -56,7 +57,7 @@ def personal_data(user_id: int) -> dict:
     topics and scores of the profiles linked to the user (see ``profile_for_user``).
     """
     visits = list(_linked_visits(user_id).order_by(Visit.started_at, Visit.id))
-    events: dict[int, list[dict]] = {v.id: [] for v in visits}
+    events: dict[int, list[dict[str, object]]] = {v.id: [] for v in visits}
     if visits:
         for event in (
             Event.select()
@@ -93,7 +94,6 @@ def personal_data(user_id: int) -> dict:
     }
 
 
-_VISITOR = re.compile(r"[0-9a-f]{32}")
 DEFAULT_TOMBSTONE_DAYS = 7
 
 
@@ -129,7 +129,7 @@ def erase_user(user_id: int, visitor_ids: Iterable[str] = ()) -> dict[str, int]:
                 e.visitor_id
                 for e in Event.select(Event.visitor_id).where(Event.user_id == user_id).distinct()
             }
-            | {v for v in visitor_ids if isinstance(v, str) and _VISITOR.fullmatch(v)}
+            | {v for v in visitor_ids if isinstance(v, str) and is_visitor_id(v)}
         )
         expires_at = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(
             days=_tombstone_days()
@@ -167,7 +167,7 @@ def erase_user(user_id: int, visitor_ids: Iterable[str] = ()) -> dict[str, int]:
         ).execute()
     counts["rollup_rows"] = rollups.forget_visitors(visitors)
     state = current_app.extensions.get("analytics") if has_app_context() else None
-    if state is not None:
+    if isinstance(state, Analytics):
         # a line of theirs the database would not take is no exception to the erasure
         state.spool.forget_quarantined(user_id, set(visitors))
     return counts
@@ -185,22 +185,22 @@ def topic_labels() -> dict[str, str]:
     if not has_app_context():
         return {}
     state = current_app.extensions.get("analytics")
-    people = getattr(state, "people", None)
+    people = state.host.people if isinstance(state, Analytics) else None
     labels = getattr(people, "topic_labels", None)
     return dict(labels()) if callable(labels) else {}
 
 
-def gettext(text: str, **variables) -> str:
+def gettext(text: str, **variables: object) -> str:
     """Translated within a request (the reader's language); the Swedish source text outside."""
     if has_request_context():
-        return _gettext(text, **variables)
+        return str(_gettext(text, **variables))
     return text % variables
 
 
-def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
     """The plural-aware ``gettext``."""
     if has_request_context():
-        return _ngettext(singular, plural, num, **variables)
+        return str(_ngettext(singular, plural, num, **variables))
     return (singular if num == 1 else plural) % {"num": num, **variables}
 
 
@@ -237,7 +237,7 @@ def _reasons(item: profiles.TopicScore, label: str) -> list[str]:
     return reasons
 
 
-def profile_for_user(user_id: int, now: datetime.datetime | None = None) -> list[dict]:
+def profile_for_user(user_id: int, now: datetime.datetime | None = None) -> list[dict[str, object]]:
     """The user's interests in plain language, highest score first.
 
     Each item: ``topic``, ``label`` (readable name), ``score`` (today's decayed score,

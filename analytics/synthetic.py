@@ -37,29 +37,34 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
+
+from .line import Agent, Geo, RequestLine, SpoolEvent
+from .store import write_lines
 
 LOCAL = ZoneInfo("Europe/Stockholm")
 HOUR_MS = 3600 * 1000
+T = TypeVar("T")
 ZIPF_EXPONENT = 1.2
 
 
-class Choice:
+class Choice(Generic[T]):
     """Weighted random choice from a fixed table by bisection on cumulative weights
     (``random.choices`` rebuilds them on every call)."""
 
     __slots__ = ("items", "cumulative", "total")
 
-    def __init__(self, pairs: Sequence[tuple[object, float]]):
+    def __init__(self, pairs: Sequence[tuple[T, float]]):
         self.items = [item for item, _weight in pairs]
         self.cumulative = list(itertools.accumulate(weight for _item, weight in pairs))
         self.total = self.cumulative[-1]
 
-    def pick(self, rng: random.Random):
+    def pick(self, rng: random.Random) -> T:
         return self.items[bisect.bisect_right(self.cumulative, rng.random() * self.total)]
 
 
-def zipf(items: Sequence[str], exponent: float = ZIPF_EXPONENT) -> Choice:
+def zipf(items: Sequence[str], exponent: float = ZIPF_EXPONENT) -> Choice[str]:
     """``items`` in order of popularity, the n-th weighted 1/n^exponent."""
     return Choice([(item, 1 / (rank**exponent)) for rank, item in enumerate(items, 1)])
 
@@ -148,7 +153,7 @@ class Source:
     landing: Callable[[random.Random], str]
     bounce: float
     conversions: tuple[tuple[str, float], ...]  # (conversion, share of visits) in turn
-    utm: dict | None = None
+    utm: dict[str, str] | None = None
 
 
 def _fixed(path: str) -> Callable[[random.Random], str]:
@@ -199,7 +204,9 @@ SOURCES = Choice(
 )
 
 
-def _campaign(source: str, medium: str, name: str, host: str, landing: str, bounce, conv):
+def _campaign(
+    source: str, medium: str, name: str, host: str, landing: str, bounce: float, conv: Any
+) -> Source:
     utm = {"utm_source": source, "utm_medium": medium, "utm_campaign": name}
     return Source("campaign", host, _fixed(landing), bounce, conv, utm)
 
@@ -442,7 +449,7 @@ def _newsletters(first_ms: int, last_ms: int) -> list[tuple[int, datetime.date]]
     first = datetime.datetime.fromtimestamp(first_ms / 1000, LOCAL).date()
     day = first - datetime.timedelta(days=(first - epoch).days % NEWSLETTER_EVERY_DAYS)
     day -= datetime.timedelta(days=NEWSLETTER_EVERY_DAYS)  # the one fading into the window
-    sends = []
+    sends: list[tuple[int, datetime.date]] = []
     while True:
         moment = datetime.datetime.combine(day, datetime.time(8), LOCAL)
         ms = int(moment.timestamp() * 1000)
@@ -497,7 +504,7 @@ def _uuid(rng: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _new_visitor(rng: random.Random, office: bool) -> tuple:
+def _new_visitor(rng: random.Random, office: bool) -> tuple[Any, ...]:
     device = (OFFICE_DEVICES if office else SPARE_TIME_DEVICES).pick(rng)
     clients, screens = DEVICES[device]
     place = PLACES.pick(rng)
@@ -554,7 +561,9 @@ def _conversion(rng: random.Random, source: Source, returning: bool) -> str | No
     return None
 
 
-def _visit(rng: random.Random, visitor: tuple, start: int, source: Source, returning: bool):
+def _visit(
+    rng: random.Random, visitor: tuple[Any, ...], start: int, source: Source, returning: bool
+) -> list[SpoolEvent]:
     """The events of one visit, oldest first."""
     screen, lang, tz = visitor[2], visitor[5], visitor[6]
     landing = source.landing(rng)
@@ -577,16 +586,17 @@ def _visit(rng: random.Random, visitor: tuple, start: int, source: Source, retur
         else:
             form = FORMS[converts]
         pages.append(form[0])
-    events, ts = [], start
+    events: list[SpoolEvent] = []
+    ts = start
     for index, path in enumerate(pages):
-        event = {"id": _uuid(rng), "type": "pageview", "ts": ts, "path": path}
+        event: SpoolEvent = {"id": _uuid(rng), "type": "pageview", "ts": ts, "path": path}
         if index == 0:
             event["ref"] = [source.kind, source.host]
             if source.utm:
                 event["utm"] = source.utm
         else:
             event["ref"] = ["internal", ""]
-        event.update(screen=screen, tz=tz, lang=lang)
+        event["screen"], event["tz"], event["lang"] = screen, tz, lang
         events.append(event)
         dwell = _dwell_ms(rng, path)
         if not bounce and rng.random() < 0.25:
@@ -610,7 +620,13 @@ def _visit(rng: random.Random, visitor: tuple, start: int, source: Source, retur
         ts += rng.randint(300, 2500)
     if form is not None:
         events.append(
-            {"id": _uuid(rng), "type": "conversion", "ts": ts, "path": form[0], "name": converts}
+            {
+                "id": _uuid(rng),
+                "type": "conversion",
+                "ts": ts,
+                "path": form[0],
+                "name": converts or "",
+            }
         )
         ts += rng.randint(300, 1500)
         events.append(
@@ -628,7 +644,9 @@ def _visit(rng: random.Random, visitor: tuple, start: int, source: Source, retur
     return events
 
 
-def lines(events: int, days: int, seed: int = 1, now_ms: int | None = None) -> Iterator[dict]:
+def lines(
+    events: int, days: int, seed: int = 1, now_ms: int | None = None
+) -> Iterator[dict[str, Any]]:
     """Spooled lines (one per visit) holding exactly ``events`` events over the last ``days``
     days before ``now_ms`` (default: the clock), oldest visit first, as the collector writes
     them. The order matters: the store opens visits by time, per visitor."""
@@ -638,7 +656,7 @@ def lines(events: int, days: int, seed: int = 1, now_ms: int | None = None) -> I
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     window = hours(days, now_ms)
     total_weight = sum(hour.weight for hour in window) or 1.0
-    regulars: list[tuple] = []
+    regulars: list[tuple[Any, ...]] = []
     made, cumulative = 0, 0.0
     for hour in window:
         cumulative += hour.weight
@@ -666,30 +684,30 @@ def lines(events: int, days: int, seed: int = 1, now_ms: int | None = None) -> I
         visits.sort(key=lambda visit: visit[0])
         for _start, visitor, items in visits:
             made += len(items)
-            line = {
-                "r": items[-1]["ts"],
-                "v": visitor[0],
-                "u": None,
-                "ip": visitor[4],
-                "geo": visitor[3],
-                "ua": visitor[1],
-                "events": items,
-            }
-            if visitor[7]:
-                line["p"] = 1
-            yield line
+            yield RequestLine(
+                items[-1]["ts"],
+                visitor[0],
+                None,
+                visitor[4],
+                Geo(*visitor[3]),
+                Agent(*visitor[1]),
+                items,
+                profiling=bool(visitor[7]),
+            ).to_dict()
 
 
 def batches(
     events: int, days: int, seed: int = 1, now_ms: int | None = None, size: int = 500
-) -> Iterator[list[dict]]:
+) -> Iterator[list[dict[str, Any]]]:
     """``lines`` in lists of ``size`` lines: what ``store.write_lines`` takes at a time."""
     stream = lines(events, days, seed, now_ms)
     while batch := list(itertools.islice(stream, size)):
         yield batch
 
 
-def synthetic_lines(events: int, days: int, seed: int = 1, now_ms: int | None = None) -> list[dict]:
+def synthetic_lines(
+    events: int, days: int, seed: int = 1, now_ms: int | None = None
+) -> list[dict[str, Any]]:
     """All of ``lines`` in one list (for tests and small amounts)."""
     return list(lines(events, days, seed, now_ms))
 
@@ -704,8 +722,6 @@ def write(
     """Generate and store through ``store.write_lines``; returns the events stored.
 
     ``progress(done, total)`` is called after each batch with the events generated so far."""
-    from .store import write_lines
-
     stored = done = 0
     for batch in batches(events, days, seed, now_ms):
         stored += write_lines(batch)

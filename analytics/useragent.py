@@ -27,9 +27,10 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any, cast
 
 import yaml_rs
 from ua_parser import BestAvailableResolver, Domain, PartialResult, load_lazy_builtins
@@ -140,7 +141,7 @@ def _lower_pattern(pattern: str) -> str:
     return "".join(out)
 
 
-def _bare_characters(pattern: str, start: int = 0):
+def _bare_characters(pattern: str, start: int = 0) -> Iterator[tuple[int, str]]:
     """(index, character) of each character of ``pattern`` from ``start`` that is neither
     escaped nor inside a character class: the ones that can open, close or split a group."""
     escaped = in_class = False
@@ -288,7 +289,7 @@ def matomo_patterns() -> list[str]:
         .joinpath("regexes", "upstream", "bots.yml")
         .read_text(encoding="utf-8")
     )
-    return [entry["regex"] for entry in entries]
+    return [str(entry["regex"]) for entry in cast(list[dict[str, Any]], entries)]
 
 
 _CRAWLER_SOURCE, CRAWLER_PATTERNS_USED, CRAWLER_PATTERNS_SKIPPED = _compile_list(

@@ -136,7 +136,7 @@ def app_config(tmp_path, database) -> dict:
 @pytest.fixture(autouse=True)
 def immediate_tasks():
     """Tests run queued tasks at once, in the test's own process (one test runs a worker)."""
-    from winlas_site.tasks import huey
+    from winlas_site.queue import huey
 
     before, huey.immediate = huey.immediate, True
     yield
@@ -261,3 +261,24 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+def log_in(client, email: str = "kund@exempel.se", password: str = PASSWORD, **options):
+    """Log any test client in through the real form; the response (302 when it worked).
+
+    The one login helper of the test modules (``options`` as for ``AuthActions.login``).
+    """
+    return AuthActions(client).login(email, password, **options)
+
+
+@pytest.fixture
+def login_as(client, create_user):
+    """Factory: ``login_as("a@winlas.se", "staff")`` creates that user and logs ``client`` in."""
+
+    def create_and_log_in(email: str, role: str = "customer"):
+        create_user(email, role=role)
+        response = log_in(client, email)
+        assert response.status_code == 302, f"login of {email} ({role}): {response.status_code}"
+        return response
+
+    return create_and_log_in

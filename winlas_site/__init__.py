@@ -7,12 +7,33 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request, abort
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from limits import parse as parse_limit
+from limits.strategies import FixedWindowRateLimiter
 from werkzeug.routing import BaseConverter
 
-from . import access, consent, db, errors, i18n, mail, pagecache, security
+import analytics
+
+from . import access, commands, consent, db, errors, i18n, mail, pagecache, profiling, security
 from . import config as settings
+from .account.routes import bp as account
+from .auth.routes import bp as auth
+from .consent.routes import bp as consent_pages
+from .cookies import declared
+from .courses.routes import bp as courses
+from .crm.routes import bp as crm
+from .customer.routes import bp as customer
+from .dashboard_data import site_series
+from .dsar.routes import bp as dsar
 from .extensions import babel, csrf, limiter, login_manager
+from .leads.routes import bp as leads
+from .news.routes import bp as news
+from .newsletter.routes import bp as newsletter
+from .privacy.routes import bp as privacy
+from .products.routes import bp as products
+from .public.routes import bp as public
 
 PROJECT_ROOT = settings.PROJECT_ROOT
 
@@ -46,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     consent.init_app(app)
+    profiling.init_app(app)
     mail.init_app(app)
     register_analytics(app)
     security.trust_proxies(app)
@@ -94,38 +116,28 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_analytics(app: Flask) -> None:
-    """Hand the analytics package the database, the consent gate, the user and a rate limit."""
-    from flask import abort
-    from flask_login import current_user
-    from limits import parse
-    from limits.strategies import FixedWindowRateLimiter
-
-    import analytics
-
-    from . import dashboard_data, profiling
-    from .cookies import declared
-
-    app.config.setdefault("ANALYTICS_VISITOR_COOKIE", "winlas_vid")
+    """Hand the analytics package what it needs of the site, as one ``analytics.Host``."""
+    app.config.setdefault("ANALYTICS_VISITOR_COOKIE", analytics.VISITOR_COOKIE)
     visitor_cookie = declared(app.config["ANALYTICS_VISITOR_COOKIE"])
     app.config["ANALYTICS_VISITOR_MAX_AGE"] = visitor_cookie.max_age()
     # the collector counts in the same store as Flask-Limiter (Redis in production)
     window = FixedWindowRateLimiter(limiter.storage)
 
-    limit = parse(app.config.get("ANALYTICS_RATE_LIMIT", "240 per minute"))
+    limit = parse_limit(app.config.get("ANALYTICS_RATE_LIMIT", "240 per minute"))
 
-    def within_rate_limit(req) -> bool:
-        return window.hit(limit, "collect", req.remote_addr or "")
+    def within_rate_limit(req: Request) -> bool:
+        return bool(window.hit(limit, "collect", req.remote_addr or ""))
 
     def current_user_id() -> int | None:
         return current_user.id if current_user.is_authenticated else None
 
-    def internal_user(req) -> bool:
+    def internal_user(req: Request) -> bool:
         # the site's own people browsing it are not prospects: their visits are left out of
         # the statistics and never profiled (admin holds every role); asked by the collector
         # only when a login cookie made it load the user
-        return current_user.is_authenticated and current_user.has_role("staff", "marketer")
+        return bool(current_user.is_authenticated and current_user.has_role("staff", "marketer"))
 
-    def dashboard_guard():
+    def dashboard_guard() -> ResponseReturnValue | None:
         # the dashboard and interest profiles: marketers and admins only (P17)
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
@@ -135,56 +147,52 @@ def register_analytics(app: Flask) -> None:
 
     analytics.init_app(
         app,
-        app.extensions["database"],
-        allows=consent.allows,
-        current_user_id=current_user_id,
-        rate_limit=within_rate_limit,
-        guard=dashboard_guard,
-        profiling_allowed=profiling.allows_profiling,
-        internal_user=internal_user,
-        site_series=dashboard_data.site_series,
-        people=profiling.people,
-        # a JSON beacon answer: what matters for it, not the HTML pages' full set
-        response_headers={
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-            "Cross-Origin-Resource-Policy": "same-origin",
-            "Cache-Control": "no-store",
-        },
+        analytics.Host(
+            database=app.extensions["database"],
+            allows=consent.allows,
+            current_user_id=current_user_id,
+            rate_limit=within_rate_limit,
+            guard=dashboard_guard,
+            profiling_allowed=profiling.allows_profiling,
+            internal_user=internal_user,
+            site_series=site_series,
+            people=profiling.people,
+            # the site's paths as interest-profile topics (the first match wins); the labels
+            # of these topics are profiling.People.topic_labels
+            topic_rules=(
+                (r"^/produkter/(?P<slug>[a-z0-9][a-z0-9-]{0,80})/?$", "produkt:{slug}"),
+                (r"^/utbildningar(?:/|$)", "utbildning"),
+                (r"^/kontakt/offert/?$", "offert"),
+                (r"^/kontakt/visning/?$", "visning"),
+                (r"^/kundsidor(?:/|$)", "kundsidor"),
+            ),
+            # a JSON beacon answer: what matters for it, not the HTML pages' full set
+            response_headers={
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+                "Cross-Origin-Resource-Policy": "same-origin",
+                "Cache-Control": "no-store",
+            },
+        ),
     )
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per feature folder."""
-    from .account import bp as account_bp
-    from .auth import bp as auth_bp
-    from .cli import bp as cli_bp
-    from .consent import bp as consent_bp
-    from .courses import bp as courses_bp
-    from .crm import bp as crm_bp
-    from .customer import bp as customer_bp
-    from .dsar import bp as dsar_bp
-    from .leads import bp as leads_bp
-    from .news import bp as news_bp
-    from .newsletter import bp as newsletter_bp
-    from .privacy import bp as privacy_bp
-    from .products import bp as products_bp
-    from .public import bp as public_bp
-
+    """One blueprint per feature folder, then the site's own commands."""
     for blueprint in (
-        public_bp,
-        products_bp,
-        courses_bp,
-        news_bp,
-        privacy_bp,
-        consent_bp,
-        leads_bp,
-        crm_bp,
-        newsletter_bp,
-        auth_bp,
-        customer_bp,
-        account_bp,
-        dsar_bp,
-        cli_bp,
+        public,
+        products,
+        courses,
+        news,
+        privacy,
+        consent_pages,
+        leads,
+        crm,
+        newsletter,
+        auth,
+        customer,
+        account,
+        dsar,
+        commands.bp,
     ):
         app.register_blueprint(blueprint)

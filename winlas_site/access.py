@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+
+from .extensions import login_manager
 
 log = logging.getLogger("winlas.auth")
 
@@ -197,8 +200,6 @@ def role_of(user) -> str:
 def may(endpoint: str, method: str = "GET") -> bool:
     """Whether the current user may call ``endpoint`` with ``method`` (templates ask this
     before offering a form or link)."""
-    from flask_login import current_user
-
     return rule_for(endpoint).allows(role_of(current_user), method)
 
 
@@ -210,10 +211,11 @@ def tracked() -> bool:
 def tracked_path(path: str) -> bool:
     """Whether the page at same-site ``path`` (the banner's ``next``) carries the tracker: the
     banner's in-place answer loads the tracker only there."""
+    adapter = current_app.create_url_adapter(request)
+    if adapter is None:  # only outside a request, where no page is being answered
+        return False
     try:
-        endpoint, _values = current_app.create_url_adapter(request).match(
-            urlsplit(path).path, method="GET"
-        )
+        endpoint, _values = adapter.match(urlsplit(path).path, method="GET")
     except HTTPException:  # unknown, redirecting or not a GET page
         return False
     return rule_for(endpoint).tracked
@@ -226,10 +228,6 @@ def cacheable() -> bool:
 
 def check(rule: Rule, endpoint: str, method: str):
     """Anonymous on a login-only endpoint → the login page; a wrong role → 403 (logged)."""
-    from flask_login import current_user
-
-    from .extensions import login_manager
-
     if rule is UNLISTED:
         log.error("no access rule for endpoint=%s: refused to everyone", endpoint)
     role = role_of(current_user)

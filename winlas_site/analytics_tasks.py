@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from huey import crontab
 
-from .tasks import periodic_task
+import analytics
+
+from .queue import periodic_task
 
 
 @periodic_task(crontab(minute="*/5"))
 def roll_up_and_profile() -> None:
     """Fold the events stored since the last run into the rollups and the interest profiles."""
-    from analytics import profiles, rollups
-
-    rollups.run()
-    profiles.update()
+    analytics.roll_up_and_profile()

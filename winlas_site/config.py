@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -103,19 +104,19 @@ ANALYTICS_SETTINGS: dict[str, Any] = {
 }
 
 
-def env_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
+def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return the settings the environment overrides, parsed."""
-    environ = os.environ if environ is None else environ
+    env = os.environ if environ is None else environ
     found: dict[str, Any] = {}
     for name, (_default, parse) in SETTINGS.items():
-        if name in environ:
-            found[name] = parse(environ[name])
+        if name in env:
+            found[name] = parse(env[name])
     for name, parse in ANALYTICS_SETTINGS.items():
-        if environ.get(name):
-            found[name] = parse(environ[name])
+        if env.get(name):
+            found[name] = parse(env[name])
     for name in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL"):
-        if environ.get(name):
-            found[name] = environ[name]
+        if env.get(name):
+            found[name] = env[name]
     return found
 
 

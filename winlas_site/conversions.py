@@ -10,14 +10,14 @@ import logging
 
 from flask import request
 
+import analytics
+
 log = logging.getLogger("winlas.conversions")
 
 
 def record(name: str) -> None:
     """Count conversion ``name`` (contact, quote, demo, course, newsletter) for this visit."""
-    from analytics.conversions import record_conversion
-
     try:
-        record_conversion(request._get_current_object(), name)
+        analytics.record_conversion(request._get_current_object(), name)
     except Exception:  # statistics must never cost a lead
         log.exception("conversion %s not recorded", name)

@@ -121,6 +121,14 @@ def declared(name: str) -> Cookie | None:
     return next((cookie for cookie in COOKIES if cookie.name == name), None)
 
 
+def registered(name: str) -> Cookie:
+    """The registry entry of a cookie the site sets itself: an undeclared one is a bug."""
+    cookie = declared(name)
+    if cookie is None:
+        raise LookupError(f"{name!r} is not declared in the cookie registry")
+    return cookie
+
+
 def in_category(category: str, kind: str | None = "cookie") -> list[Cookie]:
     """The entries of one category (of one kind; all kinds when ``kind`` is None)."""
     return [c for c in COOKIES if c.category == category and (kind is None or c.kind == kind)]

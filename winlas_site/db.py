@@ -6,7 +6,9 @@ import logging
 import random
 import sqlite3
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlparse
 
 import peewee
@@ -14,6 +16,8 @@ from flask import Flask
 from playhouse.db_url import connect, parseresult_to_dict
 from playhouse.migrations import Runner
 from playhouse.pool import PooledSqliteDatabase
+
+import analytics
 
 log = logging.getLogger("winlas.db")
 
@@ -91,7 +95,10 @@ def is_unavailable(exc: BaseException) -> bool:
     return False
 
 
-def _retry_locked(action, what: str):
+T = TypeVar("T")
+
+
+def _retry_locked(action: Callable[[], T], what: str) -> T:
     """Run ``action`` again (at most LOCKED_ATTEMPTS in all) while SQLite reports it locked."""
     for attempt in range(1, LOCKED_ATTEMPTS + 1):
         try:
@@ -105,7 +112,7 @@ def _retry_locked(action, what: str):
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-class _WriteFirst:
+class _WriteFirst(peewee.SqliteDatabase):
     """SQLite whose transactions take the write lock at BEGIN (IMMEDIATE).
 
     A deferred transaction that reads before it writes (``Contact.upsert``) holds a snapshot;
@@ -118,21 +125,23 @@ class _WriteFirst:
     nothing yet. A statement inside a transaction is never retried on its own.
     """
 
-    def __init__(self, database, *args, lock_type: str = "IMMEDIATE", **kwargs):
-        super().__init__(database, *args, lock_type=lock_type, **kwargs)
+    def __init__(self, database: str | None, *, lock_type: str = "IMMEDIATE", **kwargs: Any):
+        super().__init__(database, lock_type=lock_type, **kwargs)
 
-    def begin(self, lock_type=None):
+    def begin(self, lock_type: str | None = None) -> None:
         begin = super().begin
         _retry_locked(lambda: begin(lock_type), "BEGIN")
 
-    def execute_sql(self, sql, params=None):
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
         execute = super().execute_sql
         if self.in_transaction():
             return execute(sql, params)
         return _retry_locked(lambda: execute(sql, params), "query")
 
 
-class PooledSqliteWriteFirst(_WriteFirst, PooledSqliteDatabase):
+# playhouse.pool's PooledSqliteDatabase itself joins PooledDatabase.init (untyped source) with
+# SqliteDatabase.init (peewee's stubs), which mypy reports on every class deriving from it
+class PooledSqliteWriteFirst(_WriteFirst, PooledSqliteDatabase):  # type: ignore[misc]
     """What the site runs on SQLite: pooled connections, writers first."""
 
 
@@ -143,9 +152,25 @@ class SqliteWriteFirst(_WriteFirst, peewee.SqliteDatabase):
 class BaseModel(peewee.Model):
     """Base of every winlas_site model."""
 
+    # the primary key peewee adds to every model without one, declared for the type checker
+    # only (an annotation, no field: peewee's metaclass still creates it)
+    id: peewee.AutoField[int]
+
+    if TYPE_CHECKING:
+        # peewee's stubs declare ``Model.delete`` as a ``classmethod_only[Self, ...]`` attribute,
+        # which mypy cannot resolve on a subclass ("access to generic instance variables via
+        # class is ambiguous"); this is its real signature
+        @classmethod
+        def delete(cls) -> peewee.ModelDelete: ...
+
     class Meta:
         database = database
         legacy_table_names = False
+
+
+def rows(query: peewee.BaseQuery) -> Iterator[tuple[Any, ...]]:
+    """The rows of a ``.tuples()`` query (peewee's stubs type them as model instances)."""
+    return iter(cast(Iterable[tuple[Any, ...]], query))
 
 
 def make_database(url: str, pool: bool = True, **options) -> peewee.Database:
@@ -202,8 +227,6 @@ def init_app(app: Flask) -> peewee.Database:
 
 def migrate(db: peewee.Database) -> list[str]:
     """Apply the pending migrations of winlas_site, then of analytics; return their names."""
-    import analytics
-
     with db.connection_context():
         applied = Runner(db, str(MIGRATIONS), table_name=HISTORY_TABLE).up()
     return [f"winlas_site:{name}" for name in applied] + [

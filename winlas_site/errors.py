@@ -10,6 +10,8 @@ from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from . import db
+from .extensions import login_manager
+from .security import NO_STORE
 
 log = logging.getLogger("winlas.errors")
 
@@ -93,10 +95,8 @@ def database_unavailable(error: Exception):
     # the page must not need the database: its layout sees an anonymous visitor unless the
     # user was loaded before the failure
     if "_login_user" not in g:
-        from .extensions import login_manager
-
         g._login_user = login_manager.anonymous_user()
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **NO_STORE}
     unavailable = ServiceUnavailable()
     if request_ctx.url_adapter is None or request.path.startswith("/api/"):
         response, code, extra = render_error(unavailable)

@@ -9,6 +9,8 @@ from wtforms import EmailField, HiddenField, SelectMultipleField, StringField, T
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from . import addresses
+
 
 def has_control_characters(text: str, allow_line_breaks: bool = False) -> bool:
     """True when ``text`` holds a control character (NUL above all: PostgreSQL refuses it,
@@ -35,16 +37,13 @@ class BaseForm(FlaskForm):
 
 
 class Address:
-    """The site's one address rule (``auth.addresses``) as a form validator.
+    """The site's one address rule (``addresses``) as a form validator.
 
     A valid address is replaced by its canonical form (what the models store); a refused one
     keeps what was typed and gets a message that says what to do about it.
     """
 
     def __call__(self, form, field) -> None:
-        # imported here: the auth package imports this module (its forms derive from BaseForm)
-        from .auth import addresses
-
         try:
             field.data = addresses.canonical(field.data or "")
         except addresses.InvalidAddress as exc:

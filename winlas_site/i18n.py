@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_babel import get_locale
 
+from . import pagecache
+
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
 LANGUAGE_COOKIE = "winlas_lang"
@@ -40,7 +42,5 @@ class Translated:
 
 def init_app(app: Flask) -> None:
     """Expose the language helpers to templates; cached pages differ by language."""
-    from . import pagecache
-
     app.jinja_env.globals.update(current_language=current_language, LANGUAGES=LANGUAGES)
     pagecache.vary_on(app, select_locale)

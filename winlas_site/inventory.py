@@ -4,7 +4,8 @@ retention, built from the ``PERSONAL_DATA`` each model declares beside its field
 The data export reads it to know which tables hold a person's data, the privacy tooling shows
 it, and ``tests/unit/test_inventory.py`` fails when a model with personal-looking fields (an
 email, a name, a phone number, an IP, a visitor id, a link to a user or a contact) declares
-nothing, or when a personal-data model has no retention rule here.
+nothing, when a personal-data model has no retention rule here, or when no feature provides
+its export and erasure (``rights.py``, the ``PROVIDERS`` in ``models.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ import re
 from dataclasses import dataclass
 
 import peewee
+
+import analytics
+
+from . import rights
+from .models import MODELS, PROVIDERS
 
 # Declarations for models whose owners have not put them on the model yet: the same shape as
 # ``PERSONAL_DATA``, merged into it. Move an entry onto its model when you next edit it.
@@ -104,11 +110,7 @@ class Entry:
 
 def all_models() -> list[type[peewee.Model]]:
     """Every model of the site and of analytics."""
-    from analytics.models import MODELS as ANALYTICS_MODELS
-
-    from .models import MODELS
-
-    return [*MODELS, *ANALYTICS_MODELS]
+    return [*MODELS, *analytics.MODELS]
 
 
 def declared(model: type[peewee.Model]) -> dict[str, tuple[str, str]]:
@@ -170,4 +172,5 @@ def problems() -> list[str]:
                 found.append(f"{table}.{name} is declared but is no field")
         if fields and table not in RETENTION:
             found.append(f"{table} holds personal data but has no retention in inventory.py")
-    return found
+    tables = [model._meta.table_name for model in personal_models()]
+    return found + rights.problems(PROVIDERS, tables)

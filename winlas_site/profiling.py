@@ -9,11 +9,33 @@ preference centre and the account page call ``forget_profile`` when the objectio
 from __future__ import annotations
 
 import peewee
-from flask import Request, current_app, has_request_context
+from flask import Flask, Request, current_app, has_request_context
 from flask_babel import gettext
 from flask_login import current_user
 
+import analytics
+
 from . import consent
+from .auth.models import Organisation, User
+from .consent.core import Consent
+from .newsletter.models import Preference
+from .products.models import Product
+
+
+def init_app(app: Flask) -> None:
+    """Listen to the consent gate: a withdrawn marketing consent deletes the profile."""
+    consent.consent_changed.connect(forget_on_withdrawal)
+
+
+def forget_on_withdrawal(
+    sender: Flask, before: frozenset[str], after: Consent, user: User | None, request: Request
+) -> None:
+    """Marketing was allowed and is not any more: delete the interest profile at once (P17).
+
+    No opt-out is kept: without consent nothing is profiled anyway.
+    """
+    if "marketing" in before and "marketing" not in after.categories:
+        forget_profile(user=user, request=request, opt_out=False)
 
 
 def allows_profiling(req: Request) -> bool:
@@ -22,8 +44,6 @@ def allows_profiling(req: Request) -> bool:
         return False
     # the collector's fast path has no request context without a login cookie: anonymous
     if has_request_context() and current_user.is_authenticated:
-        from .newsletter.models import Preference
-
         return not Preference.objects_to_profiling(current_user.email)
     return True
 
@@ -45,13 +65,9 @@ def forget_profile(
     the objection was made from (its visitor cookie), which stays unprofiled even when not
     logged in (``opt_out=False`` for a withdrawn marketing consent: deleted, not blocked).
     """
-    from analytics import profiles
-
-    from .auth.models import User
-
     if user is None and email:
         user = User.by_email(email)
-    return profiles.forget(
+    return analytics.forget_profile(
         user_id=user.id if user is not None else None,
         visitor_ids=_visitor_of(request),
         opt_out=opt_out,
@@ -60,9 +76,7 @@ def forget_profile(
 
 def resume_profiling(request: Request | None) -> int:
     """The objection was withdrawn: this browser may be profiled again from its next visit."""
-    from analytics import profiles
-
-    return profiles.allow_again(_visitor_of(request))
+    return analytics.resume_profile(_visitor_of(request))
 
 
 class People:
@@ -70,8 +84,6 @@ class People:
 
     def describe(self, user_ids) -> dict[int, dict]:
         """``{user_id: {"name", "email", "organisation_id", "organisation"}}`` of known users."""
-        from .auth.models import Organisation, User
-
         ids = sorted({int(i) for i in user_ids if i is not None})
         if not ids:
             return {}
@@ -93,8 +105,6 @@ class People:
 
     def organisation(self, organisation_id: int) -> dict | None:
         """``{"id", "name", "user_ids"}`` of an organisation, or None."""
-        from .auth.models import Organisation, User
-
         organisation = Organisation.get_or_none(Organisation.id == organisation_id)
         if organisation is None:
             return None
@@ -107,8 +117,6 @@ class People:
 
     def topic_labels(self) -> dict[str, str]:
         """Readable names of the topics of the default rules: product names and sections."""
-        from .products.models import Product
-
         labels = {f"produkt:{p.slug}": p.name for p in Product.select(Product.slug, Product.name)}
         # translated for the reader of a page; the Swedish names outside a request (exports)
         _ = gettext if has_request_context() else str

@@ -29,38 +29,34 @@ from collections.abc import Callable
 import click
 import peewee
 from flask import current_app
+from flask.cli import AppGroup
 from huey import crontab
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from analytics import progress as progress_bar
+import analytics
 
-from .account import bp
+from . import signing
 from .account import data as person
 from .account.models import AuditEntry, RetentionNotice
-from .auth.models import User, now
+from .auth.models import User
 from .auth.registration import purge_unconfirmed
+from .clock import now
 from .consent.models import ConsentRecord
 from .cookies import MONTH_DAYS
 from .courses.models import Registration, RegistrationSeminar
 from .db import database
 from .leads.models import Contact, Lead, LeadNote
+from .links import external_url
+from .mail import queue_email
+from .mail.models import OutboxMessage
 from .newsletter.models import UNCONFIRMED_DAYS, Subscription, address_digest
-from .tasks import periodic_task
+from .queue import periodic_task
 
 log = logging.getLogger("winlas.retention")
 
-DEFAULTS = {
-    "WINLAS_INACTIVE_DAYS": 730,
-    "WINLAS_INACTIVITY_REMINDER_DAYS": 30,
-    "WINLAS_LEAD_RETENTION_DAYS": 730,
-    "WINLAS_REGISTRATION_RETENTION_DAYS": 730,
-}
-KEEP_SALT = "winlas-keep-account"
-MAX_TOKEN_LENGTH = 300
-
 
 def setting(name: str) -> int:
-    return person.config_days(name, DEFAULTS[name])
+    """A whole number of days from the settings (at least 1)."""
+    return max(1, int(current_app.config[name]))
 
 
 def last_activity(user: User) -> datetime.datetime:
@@ -76,35 +72,21 @@ def deadline_of(user: User) -> datetime.date:
 # the "keep my account" link ----------------------------------------------------------------
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=KEEP_SALT)
-
-
 def keep_token(user: User) -> str:
     """A signed token naming the account (and a digest of its address: a new owner of the id
     or a changed address makes old links void)."""
-    return _serializer().dumps([user.id, address_digest(user.email)])
+    return signing.sign(signing.KEEP_ACCOUNT, [user.id, address_digest(user.email)])
 
 
 def user_from_keep_token(token: str) -> User | None:
     """The account a keep link names, or None (tampered, expired, erased or changed)."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    # the link works for the reminder's notice plus a month (signing.KEEP_ACCOUNT)
+    found = signing.unsign(signing.KEEP_ACCOUNT, token, signing.id_and_stamp)
+    if found is None:
         return None
-    max_age = (setting("WINLAS_INACTIVITY_REMINDER_DAYS") + 30) * 86400
-    try:
-        payload = _serializer().loads(token, max_age=max_age)
-    except BadSignature:
-        return None
-    if (
-        not isinstance(payload, list)
-        or len(payload) != 2
-        or not isinstance(payload[0], int)
-        or isinstance(payload[0], bool)
-        or not 0 < payload[0] < 2**31
-    ):
-        return None
-    user = User.get_or_none(User.id == payload[0])
-    if user is None or address_digest(user.email) != payload[1]:
+    user_id, digest = found
+    user = User.get_or_none(User.id == user_id)
+    if user is None or address_digest(user.email) != digest:
         return None
     return user
 
@@ -119,8 +101,6 @@ def keep_account(user: User) -> None:
 
 
 def _remind(user: User, deadline: datetime.date, moment: datetime.datetime) -> bool:
-    from .mail import external_url, queue_email
-
     stamp = datetime.datetime.combine(deadline, datetime.time.min)
     with database.atomic():
         if RetentionNotice.sent_for(user, stamp) is not None:
@@ -153,7 +133,7 @@ def _inactive_accounts(as_of: datetime.datetime) -> tuple[int, int]:
         today - datetime.timedelta(days=inactive - notice) + datetime.timedelta(days=1),
         datetime.time.min,
     )
-    activity = User.created_at
+    activity: peewee.ColumnBase = User.created_at
     if hasattr(User, "last_active_at"):
         activity = peewee.fn.COALESCE(User.last_active_at, User.created_at)
     reminded = erased = 0
@@ -176,8 +156,6 @@ def _inactive_accounts(as_of: datetime.datetime) -> tuple[int, int]:
 
 
 def _expired_leads(before: datetime.datetime) -> int:
-    from .mail.models import OutboxMessage
-
     ids = [lead.id for lead in Lead.select(Lead.id).where(Lead.created_at < before)]
     if not ids:
         return 0
@@ -206,9 +184,7 @@ def run(
 ) -> dict[str, int]:
     """One retention run for the day of ``as_of`` (default: now); returns what it did.
 
-    ``progress(parts done, STEPS)`` is called after each part (``analytics.progress``)."""
-    import analytics.store
-
+    ``progress(parts done, STEPS)`` is called after each part (``analytics.with_progress_bar``)."""
     steps = itertools.count(1)
 
     def done() -> None:
@@ -220,11 +196,11 @@ def run(
     counts: dict[str, int] = {}
     counts["reminders_sent"], counts["accounts_erased"] = _inactive_accounts(as_of)
     done()
-    raw_days = int(config.get("ANALYTICS_RAW_RETENTION_DAYS", 425))
-    events, visits = analytics.store.purge(as_of - datetime.timedelta(days=raw_days))
+    raw_days = int(config["ANALYTICS_RAW_RETENTION_DAYS"])
+    events, visits = analytics.purge_raw_events(as_of - datetime.timedelta(days=raw_days))
     counts["analytics_events"], counts["analytics_visits"] = events, visits
     done()
-    months = int(config.get("WINLAS_CONSENT_RECORD_MONTHS", 24))
+    months = int(config["WINLAS_CONSENT_RECORD_MONTHS"])
     counts["consent_records"] = ConsentRecord.purge(
         as_of - datetime.timedelta(days=months * MONTH_DAYS)
     )
@@ -260,15 +236,17 @@ def run(
 
 # the command and the daily task -------------------------------------------------------------
 
+group = AppGroup("retention", help="What the site deletes by itself (P10).")
 
-@bp.cli.command("run")
+
+@group.command("run")
 @click.option(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
     help="Run as on this day (YYYY-MM-DD) instead of today.",
 )
-@progress_bar.with_bar("retention", "parts")
+@analytics.with_progress_bar("retention", "parts")
 def run_command(as_of: datetime.datetime | None, progress) -> str:
     """Send inactivity reminders, erase inactive accounts and purge expired data."""
     if as_of is not None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, abort, g, request
+from flask import Flask, Response, abort, g, request
 from flask.typing import ResponseReturnValue
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -133,8 +133,19 @@ STATIC_HEADERS = {
 }
 HSTS = "max-age=63072000; includeSubDomains"
 
+# The one way the site sets caching headers (the page cache reads Cache-Control, so a response
+# with either set is never kept). Returned as a view's headers (``return page, 200, PRIVATE``)
+# or put on a response object with ``no_store``.
+# a page that must not be stored anywhere (a form that may come back with what was typed)
+NO_STORE = {"Cache-Control": "no-store"}
 # pages with personal data or a secret in the URL: kept out of every cache and search index
-PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+PRIVATE = {**NO_STORE, "X-Robots-Tag": "noindex"}
+
+
+def no_store(response: Response, headers: Mapping[str, str] = NO_STORE) -> Response:
+    """Put ``NO_STORE`` (or ``PRIVATE``) on a response object; returns the response."""
+    response.headers.update(headers)
+    return response
 
 
 def security_headers(response) -> ResponseReturnValue:

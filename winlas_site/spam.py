@@ -21,15 +21,13 @@ import time
 import peewee
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import HiddenField, StringField
 
+from . import clock, signing
 from .db import BaseModel, database
 
 log = logging.getLogger("winlas.spam")
 
-MIN_FILL_SECONDS = 3
-FORM_TOKEN_HOURS = 4
 
 # what use_token() answers
 FRESH, REPLAYED, REUSED, EXPIRED = "fresh", "replayed", "reused", "expired"
@@ -41,10 +39,6 @@ TOKEN_MESSAGES = {
         "vill skicka det en gång till."
     ),
 }
-
-
-def _utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class FormToken(BaseModel):
@@ -63,20 +57,33 @@ class FormToken(BaseModel):
     @classmethod
     def purge(cls, at: datetime.datetime | None = None) -> int:
         """Delete the records of tokens that have expired anyway; return how many."""
-        return cls.delete().where(cls.expires_at < (at or _utcnow())).execute()
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="form-started")
+        return cls.delete().where(cls.expires_at < (at or clock.now())).execute()
 
 
 def _max_age_seconds() -> float:
-    return current_app.config.get("WINLAS_FORM_TOKEN_HOURS", FORM_TOKEN_HOURS) * 3600
+    return current_app.config["WINLAS_FORM_TOKEN_HOURS"] * 3600
 
 
 def started_token() -> str:
     """A signed token for a form being rendered: when it was shown, and a random id."""
-    return _serializer().dumps([int(time.time() * 1000), secrets.token_hex(16)])
+    return signing.sign(signing.FORM_STARTED, [int(time.time() * 1000), secrets.token_hex(16)])
+
+
+def _shown_and_id(payload: object) -> tuple[int, str] | None:
+    """(shown at in ms, token id) of a fill token's payload; (ms, "") for a token made before
+    tokens had ids (a bare number); None for anything else."""
+    if isinstance(payload, int) and not isinstance(payload, bool):
+        return payload, ""
+    if (
+        isinstance(payload, list)
+        and len(payload) == 2
+        and isinstance(payload[0], int)
+        and not isinstance(payload[0], bool)
+        and isinstance(payload[1], str)
+        and len(payload[1]) == 32
+    ):
+        return payload[0], payload[1]
+    return None
 
 
 def _fingerprint() -> str:
@@ -89,7 +96,7 @@ def _fingerprint() -> str:
         if name != "csrf_token" and "password" not in name
     )
     message = json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    key = current_app.secret_key
+    key = signing.app_secret_key()
     key = key.encode() if isinstance(key, str) else key
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
@@ -100,26 +107,13 @@ class SpamFields:
     # humans never see it (hidden by CSS, skipped by keyboard and screen readers); bots fill it
     website = StringField("Webbplats")
     started = HiddenField()
+    # the form's own errors, from the wtforms Form this mixin is combined with
+    form_errors: list[str]
 
     def _started(self) -> tuple[int, str] | None:
         """(shown at in ms, token id) of the posted token; (ms, "") for a token made before
         tokens had ids; None when it is missing or forged."""
-        try:
-            payload = _serializer().loads(self.started.data or "")
-        except BadSignature:
-            return None
-        if isinstance(payload, int) and not isinstance(payload, bool):
-            return payload, ""
-        if (
-            isinstance(payload, list)
-            and len(payload) == 2
-            and isinstance(payload[0], int)
-            and not isinstance(payload[0], bool)
-            and isinstance(payload[1], str)
-            and len(payload[1]) == 32
-        ):
-            return payload[0], payload[1]
-        return None
+        return signing.unsign(signing.FORM_STARTED, self.started.data, _shown_and_id)
 
     def is_spam(self) -> str | None:
         """Why this submission looks automated, or None."""
@@ -129,7 +123,7 @@ class SpamFields:
         if started is None:
             return "no start time"
         seconds = time.time() - started[0] / 1000
-        minimum = current_app.config.get("WINLAS_MIN_FILL_SECONDS", MIN_FILL_SECONDS)
+        minimum = current_app.config["WINLAS_MIN_FILL_SECONDS"]
         if seconds < minimum:
             return "too fast"
         return None
@@ -145,7 +139,7 @@ class SpamFields:
         shown_ms, nonce = started
         shown = datetime.datetime.fromtimestamp(shown_ms / 1000, datetime.UTC).replace(tzinfo=None)
         expires_at = shown + datetime.timedelta(seconds=_max_age_seconds())
-        now = _utcnow()
+        now = clock.now()
         # a token from before ids (an old tab at an upgrade) cannot be told apart: renew it
         if not nonce or expires_at <= now:
             return EXPIRED

@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, render_template, request
+from flask.typing import ResponseReturnValue
 
 from ..db import DEFAULT_BUDGET_MS, TooHeavy, time_budget
 
@@ -27,12 +29,14 @@ def budget_ms() -> int:
     return max(1, int(value))
 
 
-def budgeted(too_heavy: Callable[[int], object]):
+def budgeted(
+    too_heavy: Callable[[int], str],
+) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
     """Run the view within the budget; past it, answer ``too_heavy(budget_ms)`` instead."""
 
-    def wrap(view):
+    def wrap(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
         @functools.wraps(view)
-        def run(*args, **kwargs):
+        def run(*args: Any, **kwargs: Any) -> ResponseReturnValue:
             budget = budget_ms()
             try:
                 with time_budget(budget):
@@ -47,6 +51,6 @@ def budgeted(too_heavy: Callable[[int], object]):
     return wrap
 
 
-def too_heavy_page(budget: int, **context) -> str:
+def too_heavy_page(budget: int, **context: Any) -> str:
     """The page that explains the stop; ``context`` fills in the suggestions' links."""
     return render_template("dashboard/too_heavy.html", seconds=budget / 1000, **context)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -85,6 +85,7 @@ class _Frame:
 
     def __init__(self, count: int, top: float, whole: bool):
         self.count = count
+        self.top: float
         if whole:
             # counts: a whole step of 1, 2 or 5 × 10ⁿ, so the five grid lines are whole numbers
             self.top = 4 * whole_step(top / 4)
@@ -109,7 +110,7 @@ class _Frame:
         parts.append("</g>")
         return parts
 
-    def x_labels(self, labels: Sequence[str], centre) -> list[str]:
+    def x_labels(self, labels: Sequence[str], centre: Callable[[int], float]) -> list[str]:
         parts = ['<g class="chart-xlabels" aria-hidden="true">']
         for index in _label_indexes(len(labels)):
             parts.append(
@@ -181,11 +182,11 @@ def line_chart(
     if len(labels) > 1:
         step = frame.plot_w / (len(labels) - 1)
 
-        def centre(index):
+        def centre(index: int) -> float:
             return LEFT + index * step
     else:
 
-        def centre(index):
+        def centre(index: int) -> float:
             return LEFT + frame.plot_w / 2
 
     parts = _open(chart_id, title, desc, "line")
@@ -232,7 +233,7 @@ def bar_chart(
     lanes = 1 if stacked else max(len(series), 1)
     bar_w = max((slot - gap) / lanes, 0.5)
 
-    def centre(index):
+    def centre(index: int) -> float:
         return LEFT + slot * index + slot / 2
 
     parts = _open(chart_id, title, desc, "bar")

@@ -8,10 +8,12 @@ print the same numbers from the same object.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import reports
+from ..host import SiteSeries
 
 # the query-string keys the dashboard reads; anything else is ignored
 PERIODS = ("today", "7d", "30d", "90d", "12m", "custom")
@@ -105,15 +107,15 @@ class Table:
 
     name: str
     columns: list[tuple[str, str]]  # (column key, kind: text int decimal percent seconds)
-    rows: list[list] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
     filter_key: str | None = None  # clicking a row's first cell filters on it
 
-    def column(self, key: str) -> list:
+    def column(self, key: str) -> list[Any]:
         """The values of one column, in row order (what a chart draws)."""
         index = [name for name, _kind in self.columns].index(key)
         return [row[index] for row in self.rows]
 
-    def csv_rows(self) -> list[list]:
+    def csv_rows(self) -> list[list[Any]]:
         """Rates and averages rounded for a spreadsheet, keys as they are."""
         out = []
         for row in self.rows:
@@ -156,12 +158,12 @@ def buckets(period: reports.Period) -> list[tuple[str, datetime.date, datetime.d
 
 
 def _bucketed(
-    series: Mapping[str, Mapping[datetime.date, int]], names, period
+    series: SiteSeries, names: Iterable[str], period: reports.Period
 ) -> list[tuple[str, dict[str, int]]]:
     """Sum the site's daily counts into the period's buckets."""
     out = []
     for label, first, last in buckets(period):
-        sums = {}
+        sums: dict[str, int] = {}
         for name in names:
             days = series.get(name) or {}
             sums[name] = sum(n for day, n in days.items() if first <= day <= last)
@@ -190,7 +192,10 @@ def summary_table(current: reports.Summary, previous: reports.Summary) -> Table:
     return table
 
 
-def timeseries_table(period, points) -> Table:
+def timeseries_table(
+    period: reports.Period,
+    points: Iterable[tuple[datetime.date | datetime.datetime, reports.Summary]],
+) -> Table:
     """Visitors, visits, page views, bounce rate and visit length per point."""
     unit = period.unit
     table = Table(
@@ -218,7 +223,7 @@ def timeseries_table(period, points) -> Table:
     return table
 
 
-def conversions_table(period, series) -> Table:
+def conversions_table(period: reports.Period, series: SiteSeries) -> Table:
     """Leads by kind and course sign-ups per day (per month beyond 92 days)."""
     table = Table(
         "conversions",
@@ -230,7 +235,7 @@ def conversions_table(period, series) -> Table:
     return table
 
 
-def consent_table(period, series) -> Table:
+def consent_table(period: reports.Period, series: SiteSeries) -> Table:
     """Banner decisions per day and each one's share of the three (accept, reject, custom)."""
     names = [f"consent_{action}" for action in CONSENT_ACTIONS]
     table = Table(
@@ -286,7 +291,7 @@ def build_table(
     name: str,
     selection: Selection,
     limit: int,
-    site_series: Callable[[datetime.date, datetime.date], dict],
+    site_series: Callable[[datetime.date, datetime.date], SiteSeries],
 ) -> Table:
     """Any table of the dashboard by its name (the export and the one-table page)."""
     period, filters = selection.period, selection.filters
@@ -323,7 +328,7 @@ class Overview:
 
 def overview(
     selection: Selection,
-    site_series: Callable[[datetime.date, datetime.date], dict],
+    site_series: Callable[[datetime.date, datetime.date], SiteSeries],
     now: datetime.datetime,
 ) -> Overview:
     """The main page: key figures against the previous period, the series, the top rows of

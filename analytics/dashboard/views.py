@@ -5,13 +5,17 @@ ANALYTICS_QUERY_BUDGET_MS a 503 that offers a shorter period or fewer filters (`
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from .. import reports
 from ..csvexport import to_csv
 from ..enrich import SOURCES
-from . import bp, charts
+from ..state import current
+from . import charts
 from .budget import budgeted, too_heavy_page
 from .data import (
     CONVERSIONS,
@@ -21,12 +25,21 @@ from .data import (
     PERIODS,
     TABLES,
     Selection,
+    Table,
     build_table,
     overview,
     utc_now,
 )
 
 DEVICES = ("desktop", "mobile", "tablet")
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+@bp.before_request
+def guard() -> ResponseReturnValue | None:
+    """Marketers and admins only: the host's guard answers everyone else (login page or 403)."""
+    return current().host.guard()
 
 
 @bp.after_request
@@ -49,17 +62,18 @@ def country_name(code: str) -> str:
     return (locale.territories.get(code.upper()) if locale else None) or code
 
 
-def _context(selection: Selection) -> dict:
+def _context(selection: Selection) -> dict[str, Any]:
     def here(clear_filters: bool = False, **changes: str) -> str:
         # this page with the selection changed: a row's filter link, a filter's removal
         params = selection.period_query() if clear_filters else selection.query(**changes)
-        return url_for(request.endpoint, **(request.view_args or {}), **params)
+        values: dict[str, Any] = {**(request.view_args or {}), **params}
+        return url_for(request.endpoint or "", **values)
 
-    state = current_app.extensions["analytics"]
+    state = current()
     return {
         # what is left out as internal traffic, for the note beside the period (a marketer must
         # know the office's own clicks are not in the figures, or that they are)
-        "internal_users": state.internal_user is not None,
+        "internal_users": state.host.internal_user is not None,
         "internal_networks": len(state.internal_networks),
         "here": here,
         "country_name": country_name,
@@ -87,26 +101,26 @@ def _too_heavy(budget: int) -> str:
 
 @bp.get("/")
 @budgeted(_too_heavy)
-def index():
+def index() -> str:
     """Key figures against the previous period, charts, and the top rows of every table."""
     selection = _selection()
-    state = current_app.extensions["analytics"]
-    page = overview(selection, state.site_series, utc_now())
+    state = current()
+    page = overview(selection, state.host.site_series, utc_now())
     return render_template("dashboard/index.html", page=page, **_context(selection))
 
 
-def _table(name: str, rows: int):
+def _table(name: str, rows: int) -> tuple[Selection, Table]:
     """The selection of the query string and its table ``name`` (404 for an unknown one)."""
     if name not in TABLES:
         abort(404)
     selection = _selection()
-    state = current_app.extensions["analytics"]
-    return selection, build_table(name, selection, rows, state.site_series)
+    state = current()
+    return selection, build_table(name, selection, rows, state.host.site_series)
 
 
 @bp.get("/table/<name>")
 @budgeted(_too_heavy)
-def table(name: str):
+def table(name: str) -> str:
     """One table of the dashboard with all its rows (up to PAGE_ROWS)."""
     selection, found = _table(name, PAGE_ROWS)
     return render_template("dashboard/table.html", table=found, **_context(selection))
@@ -114,7 +128,7 @@ def table(name: str):
 
 @bp.get("/export/<name>.csv")
 @budgeted(_too_heavy)
-def export(name: str):
+def export(name: str) -> Response:
     """One table as CSV: the same period and filters, up to EXPORT_ROWS rows."""
     selection, found = _table(name, EXPORT_ROWS)
     period = selection.period

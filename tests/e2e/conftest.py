@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 
@@ -108,6 +109,23 @@ def visitor_browser(browser):
     )
     yield other
     other.close()
+
+
+def log_in(
+    page, email: str, password: str = PASSWORD, next_url: str = "", lands_on: str = ""
+) -> None:
+    """Log the page in through the real form, as a person types it; wait for the answer.
+
+    ``next_url`` goes into the login address's ``?next=``; ``lands_on`` is the path the login
+    must end on (plain text, not a pattern), when the test needs to be sure it worked.
+    """
+    page.goto(f"/logga-in?next={next_url}" if next_url else "/logga-in")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_load_state()
+    if lands_on:
+        page.wait_for_url(re.compile(re.escape(lands_on) + "$"))
 
 
 def assert_only_declared_storage(page) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 
 EMAIL = "raderas@exempelkommun.se"
 
@@ -28,13 +29,6 @@ def create_customer(live_app, email: str) -> None:
         )
 
 
-def log_in(page, email: str):
-    page.goto("/logga-in?next=/konto/")
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-
-
 def serious_violations(page) -> list:
     results = Axe().run(page)
     return [
@@ -48,7 +42,7 @@ def test_a_customer_downloads_their_data_deletes_the_account_and_cannot_log_in(l
     create_customer(live_app, EMAIL)
     page.goto("/")
     page.get_by_role("button", name="Avvisa alla").click()
-    log_in(page, EMAIL)
+    log_in(page, EMAIL, next_url="/konto/")
     page.wait_for_url(re.compile(r"/konto/$"))
     assert page.locator("h1").inner_text() == "Mitt konto"
     assert page.get_by_label("Efternamn").input_value() == "Raderasson"
@@ -76,6 +70,6 @@ def test_a_customer_downloads_their_data_deletes_the_account_and_cannot_log_in(l
     # logged out: the account page asks for a login, and the password opens nothing
     page.goto("/konto/")
     page.wait_for_url(re.compile(r"/logga-in"))
-    log_in(page, EMAIL)
+    log_in(page, EMAIL, next_url="/konto/")
     assert "Fel e-postadress eller lösenord" in page.content()
     assert "/logga-in" in page.url

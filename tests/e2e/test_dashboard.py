@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from analytics.store import write_lines
-from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -58,14 +58,6 @@ def traffic(live_app):
         write_lines(lines)
 
 
-def log_in_as_marketer(page) -> None:
-    page.goto("/logga-in")
-    page.get_by_label("E-postadress").fill("marknad@winlas.se")
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(re.compile(r"/kundsidor$"))
-
-
 def chart_points(page, chart: str, series: str) -> dict[str, str]:
     return page.evaluate(
         """([chart, series]) => Object.fromEntries(
@@ -88,7 +80,7 @@ def table_column(page, table: str, column: str) -> dict[str, str]:
 def test_the_dashboard_renders_and_the_chart_agrees_with_the_table(page, traffic):
     messages = []
     page.on("console", lambda message: messages.append(message.text))
-    log_in_as_marketer(page)
+    log_in(page, "marknad@winlas.se", lands_on="/kundsidor")
     page.get_by_role("link", name="Statistik", exact=True).click()
     page.wait_for_url(re.compile(r"/dashboard/$"))
     assert page.locator("h1").inner_text() == "Besöksstatistik"
@@ -124,7 +116,7 @@ def test_the_dashboard_renders_and_the_chart_agrees_with_the_table(page, traffic
 
 
 def test_a_filter_set_from_a_row_applies_and_is_removed(page, traffic):
-    log_in_as_marketer(page)
+    log_in(page, "marknad@winlas.se", lands_on="/kundsidor")
     page.goto("/dashboard/?period=7d")
     sources = page.locator('table[data-table="source"]')
     sources.get_by_role("link", name="Sökmotor").click()
@@ -143,7 +135,7 @@ def test_the_period_form_and_the_definitions_work_without_javascript(browser, li
     context = browser.new_context(base_url=live_server, java_script_enabled=False, locale="sv-SE")
     page = context.new_page()
     try:
-        log_in_as_marketer(page)
+        log_in(page, "marknad@winlas.se", lands_on="/kundsidor")
         page.goto("/dashboard/")
         page.get_by_role("combobox", name="Period").select_option("custom")
         today = datetime.datetime.now(datetime.UTC).date()
@@ -162,7 +154,7 @@ def test_the_period_form_and_the_definitions_work_without_javascript(browser, li
 
 
 def test_axe_finds_no_serious_problem_on_the_dashboard(page, traffic):
-    log_in_as_marketer(page)
+    log_in(page, "marknad@winlas.se", lands_on="/kundsidor")
     for path in ("/dashboard/?period=7d", "/dashboard/table/page?period=30d"):
         page.goto(path)
         results = Axe().run(page)

@@ -20,8 +20,7 @@ import peewee
 import pytest
 
 from analytics.models import MODELS as ANALYTICS_MODELS
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import open_page
+from tests.e2e.conftest import log_in, open_page
 
 pytestmark = pytest.mark.e2e
 
@@ -76,14 +75,6 @@ def accept_all(page) -> None:
     page.goto("/")
     with page.expect_response(re.compile(r"/api/collect$")):
         page.get_by_role("button", name="Acceptera alla").click()
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/logga-in")
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_load_state()
 
 
 def click_everything_personal(page) -> None:

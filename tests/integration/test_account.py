@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from analytics.profile_models import InterestProfile, InterestScore
-from tests.conftest import PASSWORD, csrf_from
-from tests.integration.test_export_erase import EMAIL, SURNAME, give_consent, login, seed_person
+from tests.conftest import PASSWORD, csrf_from, log_in
+from tests.integration.test_export_erase import EMAIL, SURNAME, give_consent, seed_person
 from winlas_site.account.models import AuditEntry
 from winlas_site.auth.models import User
 from winlas_site.leads.models import Contact
@@ -29,7 +29,7 @@ def profile_data(client, **changes) -> dict:
 @pytest.fixture
 def customer(app, client):
     seed_person(app)
-    assert login(client).status_code == 302
+    assert log_in(client, EMAIL).status_code == 302
     return client
 
 
@@ -59,7 +59,7 @@ def test_the_account_page_shows_everything_stored(customer):
 @pytest.mark.parametrize("role", ["customer", "staff", "marketer", "admin"])
 def test_every_role_has_an_account_page(app, client, create_user, role):
     create_user("person@exempel.se", role=role)
-    login(client, "person@exempel.se")
+    log_in(client, "person@exempel.se")
     assert client.get("/konto/").status_code == 200
 
 
@@ -191,7 +191,7 @@ def test_withdrawing_the_objection_allows_profiling_again(app, customer):
 
 def test_a_customer_without_data_sees_empty_sections(app, client, create_user):
     create_user("tom@exempel.se")
-    login(client, "tom@exempel.se")
+    log_in(client, "tom@exempel.se")
     html = client.get("/konto/").get_data(as_text=True)
     assert "Du har inga kursanmälningar." in html
     assert "Du har inte skickat några förfrågningar till oss." in html

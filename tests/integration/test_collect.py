@@ -1,6 +1,7 @@
 """POST /api/collect on SQLite and PostgreSQL: consent, schema, enrichment, visits, no loss."""
 
 import contextlib
+import dataclasses
 import datetime
 import json
 import sqlite3
@@ -531,14 +532,20 @@ def test_collect_responses_carry_security_headers(consented):
 
 
 def test_an_anonymous_request_never_asks_the_host_whether_its_user_is_internal(
-    app, consented, create_user, auth
+    app, consented, create_user, auth, monkeypatch
 ):
     # the hot path: without a login cookie there is no user to load, so no query is made to
     # tell staff apart (issue 11); the host's own check is wrapped to count its calls
     state = app.extensions["analytics"]
     asked = []
-    host_check = state.internal_user
-    state.internal_user = lambda req: asked.append(req.path) or host_check(req)
+    host_check = state.host.internal_user
+    monkeypatch.setattr(
+        state,
+        "host",
+        dataclasses.replace(
+            state.host, internal_user=lambda req: asked.append(req.path) or host_check(req)
+        ),
+    )
     assert send(consented, [event()]).json == {"accepted": 1}
     assert asked == []
     create_user()

@@ -11,8 +11,8 @@ import peewee
 import pytest
 
 from analytics.profile_models import InterestProfile
-from tests.conftest import csrf_from
-from tests.integration.test_export_erase import EMAIL, SURNAME, login, seed_person, traces
+from tests.conftest import csrf_from, log_in
+from tests.integration.test_export_erase import EMAIL, SURNAME, seed_person, traces
 from tests.mailserver import smtp_server  # noqa: F401  (the loopback SMTP server fixture)
 from winlas_site.account.models import AppendOnly, AuditEntry, subject_digest
 from winlas_site.auth.models import User
@@ -39,7 +39,7 @@ def app_config(app_config, smtp_server):  # noqa: F811
 @pytest.fixture
 def admin(client, create_user):
     create_user(ADMIN, role="admin")
-    assert login(client, ADMIN).status_code == 302
+    assert log_in(client, ADMIN).status_code == 302
     return client
 
 
@@ -75,7 +75,7 @@ def test_anonymous_visitors_are_sent_to_the_login(client):
 @pytest.mark.parametrize("role", ["customer", "marketer", "staff"])
 def test_only_admins_use_the_tool(client, create_user, role):
     create_user("x@winlas.se", role=role)
-    login(client, "x@winlas.se")
+    log_in(client, "x@winlas.se")
     for path in TOOL:
         assert client.get(path).status_code == 403
     csrf = csrf_from(client.get("/konto/").get_data(as_text=True))
@@ -87,7 +87,7 @@ def test_only_admins_use_the_tool(client, create_user, role):
 @pytest.mark.parametrize("role,status", [("customer", 403), ("marketer", 403), ("staff", 200)])
 def test_staff_read_the_audit_log(client, create_user, role, status):
     create_user("x@winlas.se", role=role)
-    login(client, "x@winlas.se")
+    log_in(client, "x@winlas.se")
     for path in LOG:
         assert client.get(path).status_code == status
 

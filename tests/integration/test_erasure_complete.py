@@ -21,14 +21,13 @@ from pathlib import Path
 import pytest
 
 from analytics.models import Event, Visit
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import PASSWORD, csrf_from, log_in
 from tests.integration.test_export_erase import (
     CHROME,
     EMAIL,
     SURNAME,
     VISITOR,
     give_consent,
-    login,
     seed_person,
     traces,
 )
@@ -129,7 +128,7 @@ def test_erasure_leaves_nothing_in_any_table_or_file_even_of_a_line_still_in_the
     outbox = Path(app.instance_path) / "outbox"
     assert files_holding([outbox], EMAIL, SURNAME)  # the lead's emails are on disk
     collect_click(client)  # logged out: a line with the visitor id only
-    assert login(client).status_code == 302
+    assert log_in(client, EMAIL).status_code == 302
     collect_click(client)  # logged in: a line with the user id
     spool = Path(app.instance_path) / "analytics-spool"
     with app.app_context():
@@ -220,7 +219,7 @@ def test_a_line_sent_logged_out_from_the_erasing_browser_is_dropped_when_it_arri
     give_consent(client)
     client.set_cookie("winlas_vid", BROWSER)
     collect_click(client)
-    assert login(client).status_code == 302
+    assert log_in(client, EMAIL).status_code == 302
     page = client.get("/konto/radera")
     erased = client.post(
         "/konto/radera",

@@ -10,7 +10,7 @@ import pytest
 
 from analytics.models import Event, Visit
 from analytics.profile_models import InterestProfile, InterestScore, ProfileOptOut
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import PASSWORD, csrf_from, log_in
 from tests.mailserver import smtp_server  # noqa: F401  (the loopback SMTP server fixture)
 from winlas_site import inventory
 from winlas_site.account import data as person
@@ -53,18 +53,6 @@ def app_config(app_config, smtp_server):  # noqa: F811
         WINLAS_SITE_URL="http://www.winlas.example",
     )
     return app_config
-
-
-def login(client, email=EMAIL, password=PASSWORD):
-    page = client.get("/logga-in")
-    return client.post(
-        "/logga-in",
-        data={
-            "csrf_token": csrf_from(page.get_data(as_text=True)),
-            "email": email,
-            "password": password,
-        },
-    )
 
 
 def give_consent(client):
@@ -199,7 +187,7 @@ def test_the_export_holds_a_row_of_every_personal_data_model(app, client, databa
     seed_person(app)
     give_consent(client)
     client.set_cookie("winlas_vid", VISITOR)
-    assert login(client).status_code == 302
+    assert log_in(client, EMAIL).status_code == 302
     response = client.get("/konto/export.json")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -240,7 +228,7 @@ def test_the_export_holds_a_row_of_every_personal_data_model(app, client, databa
 
 def test_the_export_page_summarises_the_file(app, client):
     seed_person(app)
-    login(client)
+    log_in(client, EMAIL)
     html = client.get("/konto/export").get_data(as_text=True)
     assert "/konto/export.json" in html
     assert "Förfrågningar" in html and "Kursanmälningar" in html
@@ -254,7 +242,7 @@ def test_the_export_page_summarises_the_file(app, client):
 def test_erasure_leaves_no_trace_of_the_address_in_any_table(app, client, database, smtp_server):  # noqa: F811
     user_id = seed_person(app)
     give_consent(client)
-    login(client)
+    log_in(client, EMAIL)
     # a bystander's data stays
     seed_other = "annan.person@exempel.se"
     with app.app_context():
@@ -290,12 +278,12 @@ def test_erasure_leaves_no_trace_of_the_address_in_any_table(app, client, databa
         assert entry.details_dict()["user"] == 1
     # logged out, and the password no longer opens anything
     assert client.get("/konto/").status_code == 302
-    assert login(client).status_code == 401
+    assert log_in(client, EMAIL).status_code == 401
 
 
 def test_erasure_needs_the_password_and_the_confirmation(app, client, database):
     seed_person(app)
-    login(client)
+    log_in(client, EMAIL)
     token = csrf_from(client.get("/konto/radera").get_data(as_text=True))
     wrong = client.post(
         "/konto/radera", data={"csrf_token": token, "password": "fel-lösenord", "confirm": "y"}
@@ -324,7 +312,7 @@ def test_erasing_an_upcoming_confirmed_place_gives_it_to_the_waitlist(app, clien
         waiting = Registration.create(
             course_session=session, contact=waiting_contact, status="waitlisted", position=1
         )
-    login(client)
+    log_in(client, EMAIL)
     token = csrf_from(client.get("/konto/radera").get_data(as_text=True))
     client.post("/konto/radera", data={"csrf_token": token, "password": PASSWORD, "confirm": "y"})
     with app.app_context():

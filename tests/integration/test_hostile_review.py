@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import csrf_from
 from tests.mailserver import smtp_server  # noqa: F401  (the loopback SMTP server fixture)
 from winlas_site.cookies import declared
 from winlas_site.courses.models import Course, CourseSession, Registration, SeminarSlot
@@ -213,23 +213,14 @@ def a_lead(app, client, demo):
         return Lead.get()
 
 
-def login(client, create_user, email, role):
-    create_user(email, role=role)
-    page = client.get("/logga-in").get_data(as_text=True)
-    response = client.post(
-        "/logga-in", data={"csrf_token": csrf_from(page), "email": email, "password": PASSWORD}
-    )
-    assert response.status_code in (302, 303)
-
-
 @pytest.mark.parametrize(
     "role,status", [(None, 302), ("customer", 403), ("marketer", 200), ("staff", 200)]
 )
-def test_crm_and_participant_pages_by_role(app, client, create_user, a_lead, role, status):
+def test_crm_and_participant_pages_by_role(app, client, login_as, a_lead, role, status):
     with app.app_context():
         course = Course.create(slug="kurs", title_sv="Kurs", summary_sv="s", body_sv="b")
     if role:
-        login(client, create_user, f"{role}@winlas.se", role)
+        login_as(f"{role}@winlas.se", role)
     for path in (
         "/crm/",
         "/crm/leads.csv",
@@ -249,10 +240,8 @@ def test_crm_and_participant_pages_by_role(app, client, create_user, a_lead, rol
 @pytest.mark.parametrize(
     "value", [XSS, SQLI, SSTI, "\x00", "a" * 10_000, "²", "٣", "-1", "0", "99999999999999999999"]
 )
-def test_crm_filters_take_hostile_values_without_a_500(
-    app, client, create_user, a_lead, param, value
-):
-    login(client, create_user, STAFF, "staff")
+def test_crm_filters_take_hostile_values_without_a_500(app, client, login_as, a_lead, param, value):
+    login_as(STAFF, "staff")
     for path in ("/crm/", "/crm/leads.csv"):
         response = client.get(path, query_string={param: value})
         assert_not_500(response)
@@ -261,8 +250,8 @@ def test_crm_filters_take_hostile_values_without_a_500(
 
 
 @pytest.mark.parametrize("lead_id", HOSTILE_IDS)
-def test_crm_lead_ids_that_name_nothing_are_404(app, client, create_user, a_lead, lead_id):
-    login(client, create_user, STAFF, "staff")
+def test_crm_lead_ids_that_name_nothing_are_404(app, client, login_as, a_lead, lead_id):
+    login_as(STAFF, "staff")
     response = client.get(f"/crm/leads/{lead_id}")
     assert response.status_code == 404
 
@@ -284,9 +273,9 @@ def test_crm_lead_ids_that_name_nothing_are_404(app, client, create_user, a_lead
     ids=lambda f: repr(f)[:40],
 )
 def test_crm_updates_with_hostile_values_are_400_and_change_nothing(
-    app, client, create_user, a_lead, fields
+    app, client, login_as, a_lead, fields
 ):
-    login(client, create_user, STAFF, "staff")
+    login_as(STAFF, "staff")
     path = f"/crm/leads/{a_lead.id}"
     token = csrf_from(client.get(path).get_data(as_text=True))
     response = client.post(path, data={"csrf_token": token, **fields})
@@ -297,8 +286,8 @@ def test_crm_updates_with_hostile_values_are_400_and_change_nothing(
         assert LeadNote.select().count() == 0
 
 
-def test_crm_changes_need_a_post_with_a_csrf_token(app, client, create_user, a_lead):
-    login(client, create_user, STAFF, "staff")
+def test_crm_changes_need_a_post_with_a_csrf_token(app, client, login_as, a_lead):
+    login_as(STAFF, "staff")
     path = f"/crm/leads/{a_lead.id}"
     client.get(path, query_string={"u-status": "vunnen", "n-text": "get"})
     client.post(path, data={"u-status": "vunnen", "n-text": "no csrf"})
@@ -307,8 +296,8 @@ def test_crm_changes_need_a_post_with_a_csrf_token(app, client, create_user, a_l
         assert LeadNote.select().count() == 0
 
 
-def test_a_note_with_markup_is_shown_escaped(app, client, create_user, a_lead):
-    login(client, create_user, STAFF, "staff")
+def test_a_note_with_markup_is_shown_escaped(app, client, login_as, a_lead):
+    login_as(STAFF, "staff")
     path = f"/crm/leads/{a_lead.id}"
     token = csrf_from(client.get(path).get_data(as_text=True))
     assert client.post(path, data={"csrf_token": token, "n-text": XSS + SSTI}).status_code == 303
@@ -587,12 +576,12 @@ def test_the_thanks_page_shows_only_the_own_sign_up(app, client, course, demo):
     assert "anna.berg" not in html.get_data(as_text=True)
 
 
-def test_a_participant_name_with_markup_is_escaped_everywhere(app, client, create_user, course):
+def test_a_participant_name_with_markup_is_escaped_everywhere(app, client, login_as, course):
     registration = signed_up(app, client, course)
     with app.app_context():
         Contact.update(first_name=XSS + SSTI, last_name=XSS).execute()
     no_live_markup(client.get(cancel_path(app, registration)).get_data(as_text=True))
-    login(client, create_user, STAFF, "staff")
+    login_as(STAFF, "staff")
     no_live_markup(client.get(f"/utbildningar/{course[0].slug}/deltagare").get_data(as_text=True))
     csv_text = client.get(f"/utbildningar/{course[0].slug}/deltagare.csv").get_data(as_text=True)
     assert SSTI in csv_text  # stored as text
@@ -789,8 +778,8 @@ def test_one_click_unsubscribe_needs_the_signed_link_of_that_subscription(app, c
         " //evil.example",
     ],
 )
-def test_the_account_preferences_next_is_never_an_open_redirect(app, client, create_user, next_url):
-    login(client, create_user, "kund@exempel.se", "customer")
+def test_the_account_preferences_next_is_never_an_open_redirect(app, client, login_as, next_url):
+    login_as("kund@exempel.se", "customer")
     token = csrf_from(client.get("/installningar").get_data(as_text=True))
     response = client.post(
         "/installningar", data={"csrf_token": token, "newsletter": "", "next": next_url}
@@ -854,8 +843,8 @@ def test_tracking_tokens_of_another_kind_or_with_odd_ids_are_404(app, client):
 
 
 @pytest.mark.parametrize("issue_id", HOSTILE_IDS)
-def test_issue_ids_that_name_nothing_are_404(app, client, create_user, issue_id):
-    login(client, create_user, STAFF, "marketer")
+def test_issue_ids_that_name_nothing_are_404(app, client, login_as, issue_id):
+    login_as(STAFF, "marketer")
     for suffix in ("", "/andra", "/skicka"):
         response = client.get(f"/nyhetsbrev/utskick/{issue_id}{suffix}")
         assert response.status_code == 404, suffix
@@ -875,8 +864,8 @@ def test_issue_ids_that_name_nothing_are_404(app, client, create_user, issue_id)
     ],
     ids=lambda f: repr(f)[:40],
 )
-def test_issue_forms_refuse_hostile_values(app, client, create_user, fields):
-    login(client, create_user, STAFF, "marketer")
+def test_issue_forms_refuse_hostile_values(app, client, login_as, fields):
+    login_as(STAFF, "marketer")
     token = csrf_from(client.get("/nyhetsbrev/utskick/nytt").get_data(as_text=True))
     response = client.post("/nyhetsbrev/utskick/nytt", data={"csrf_token": token, **fields})
     assert response.status_code == 400
@@ -887,10 +876,10 @@ def test_sending_needs_a_post_with_csrf_and_happens_once(
     smtp_server,  # noqa: F811
     app,
     client,
-    create_user,
+    login_as,
 ):
     make_subscriber(app)
-    login(client, create_user, STAFF, "marketer")
+    login_as(STAFF, "marketer")
     with app.app_context():
         issue = NewsletterIssue.create(subject="S", body="B")
     path = f"/nyhetsbrev/utskick/{issue.id}/skicka"
@@ -963,8 +952,8 @@ def test_a_course_name_with_line_breaks_never_splits_the_subject(
 # --- double submits and the CSRF-exempt endpoints ---------------------------------------------
 
 
-def test_a_double_submitted_note_is_stored_once(app, client, create_user, a_lead):
-    login(client, create_user, STAFF, "staff")
+def test_a_double_submitted_note_is_stored_once(app, client, login_as, a_lead):
+    login_as(STAFF, "staff")
     path = f"/crm/leads/{a_lead.id}"
     token = csrf_from(client.get(path).get_data(as_text=True))
     data = {"csrf_token": token, "n-text": "Ringde, återkommer på fredag."}
@@ -973,8 +962,8 @@ def test_a_double_submitted_note_is_stored_once(app, client, create_user, a_lead
     assert count(app, LeadNote) == 1
 
 
-def test_a_double_submitted_issue_is_one_draft(app, client, create_user):
-    login(client, create_user, STAFF, "marketer")
+def test_a_double_submitted_issue_is_one_draft(app, client, login_as):
+    login_as(STAFF, "marketer")
     token = csrf_from(client.get("/nyhetsbrev/utskick/nytt").get_data(as_text=True))
     data = {"csrf_token": token, "subject": "Nytt i WinLas 8", "body": "Hej!"}
     first = client.post("/nyhetsbrev/utskick/nytt", data=data)

@@ -83,6 +83,48 @@ def stats(app):
     return json.loads(result.output)
 
 
+# --- 0. lines spooled by an older version -------------------------------------------------
+
+
+def test_lines_spooled_before_the_line_type_existed_are_still_stored(app):
+    # the exact text the collector and the bot tally wrote before analytics.line: a worker
+    # upgraded with lines still in its spool must store them, not quarantine them
+    now = int(time.time() * 1000)
+    today = datetime.date.today().isoformat()
+    event_id = str(uuid.uuid4())
+    state = app.extensions["analytics"]
+    old_request = (
+        '{"r":NOW,"v":"VISITOR","u":null,"ip":"192.0.2.0","geo":["SE","AB","Stockholm"],'
+        '"ua":["Firefox","128","Linux","","desktop"],"events":[{"id":"EVENT","type":"pageview",'
+        '"ts":NOW,"path":"/produkter","ref":["search","google.com"],"lang":"sv-SE"}],"p":1}'
+    )
+    for text in (
+        old_request.replace("NOW", str(now))
+        .replace("VISITOR", "f" * 32)
+        .replace("EVENT", event_id),
+        '{"bot": "TODAY", "n": 4}'.replace("TODAY", today),
+        '{"bot": "TODAY", "n": 2, "reason": "internal"}'.replace("TODAY", today),
+    ):
+        state.spool.append(text)
+    result = app.test_cli_runner().invoke(args=["analytics", "replay"])
+    assert result.exit_code == 0, result.output
+    assert stored_ids(app) == {event_id}
+    assert stats(app)["quarantined_lines"] == 0 and stats(app)["spooled_lines"] == 0
+    with app.app_context():
+        visit = Visit.get()
+        assert (visit.visitor_id, visit.referrer_source, visit.city, visit.browser) == (
+            "f" * 32,
+            "search",
+            "Stockholm",
+            "Firefox",
+        )
+        assert visit.profiling is True
+        assert {(d.reason, d.count) for d in DroppedCount.select()} == {
+            ("bot", 4),
+            ("internal", 2),
+        }
+
+
 # --- 1. refused at the door ----------------------------------------------------------------
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from winlas_site import create_app
-from winlas_site import tasks as site_tasks
-from winlas_site.auth.models import now
+from winlas_site import queue as site_tasks
+from winlas_site.clock import now
+from winlas_site.links import external_url
 from winlas_site.mail import OutboxMessage, queue_email, retry_due
 from winlas_site.mail.models import SENDING_LEASE
-from winlas_site.mail.service import backoff, describe, external_url
+from winlas_site.mail.service import backoff, describe
 
 ANNA = "anna.berg@exempel.se"
 UNSUBSCRIBE = {
@@ -265,7 +266,7 @@ def test_a_message_stuck_in_sending_is_tried_again_after_its_lease(smtp_server, 
 
 
 def test_two_tasks_for_one_message_send_it_once(smtp_server, app):  # noqa: F811
-    from winlas_site.mail.tasks import deliver
+    from winlas_site.mail.service import deliver
 
     queued = send(app)
     with app.app_context():
@@ -365,7 +366,7 @@ def test_a_message_queued_by_the_site_is_delivered_by_a_real_worker(
     smtp_server, app, tmp_path, monkeypatch
 ):  # noqa: F811
     """Not immediate mode: the request only stores and enqueues; a huey consumer (threads, as
-    `huey_consumer winlas_site.tasks.huey -k thread` runs it) sends."""
+    `huey_consumer winlas_site.worker.huey -k thread` runs it) sends."""
     from huey.consumer import Consumer
     from huey.storage import SqliteStorage
 

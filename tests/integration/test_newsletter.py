@@ -111,11 +111,6 @@ def preferences_path(app, email) -> str:
         return "/installningar/" + tokens.make(tokens.PREFERENCES, preference.id, preference.digest)
 
 
-def login_staff(client, auth, create_user, role="marketer"):
-    create_user(STAFF, role=role)
-    auth.login(STAFF)
-
-
 def compose(client, subject="Nytt i WinLas 8", body="Hej!\n\nVersion 8 är här.", links=""):
     page = client.get("/nyhetsbrev/utskick/nytt").get_data(as_text=True)
     return client.post(
@@ -254,10 +249,10 @@ def test_an_old_confirmation_link_cannot_undo_a_later_unsubscription(app, client
 
 
 def test_every_newsletter_has_one_click_unsubscribe_headers_and_links(
-    smtp_server, app, client, auth, create_user
+    smtp_server, app, client, login_as
 ):  # noqa: F811
     confirmed(app, "anna.berg@exempel.se")
-    login_staff(client, auth, create_user)
+    login_as(STAFF, "marketer")
     compose_and_send(client)
     [message] = smtp_server.messages
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -281,11 +276,9 @@ def test_administrative_mail_has_no_unsubscribe_headers(smtp_server, app, client
         assert row.kind == "administrative" and row.related == f"subscription:{sub.id}"
 
 
-def test_one_click_post_without_csrf_token_unsubscribes(
-    smtp_server, app, client, auth, create_user
-):  # noqa: F811
+def test_one_click_post_without_csrf_token_unsubscribes(smtp_server, app, client, login_as):  # noqa: F811
     confirmed(app, "anna.berg@exempel.se")
-    login_staff(client, auth, create_user)
+    login_as(STAFF, "marketer")
     compose_and_send(client)
     [message] = smtp_server.messages
     url = re.search(r"<(http[^>]+)>", message["List-Unsubscribe"]).group(1)
@@ -328,7 +321,7 @@ def test_a_tampered_unsubscribe_link_is_a_400_page(app, client):
 
 
 def test_unsubscribing_stops_only_marketing_administrative_mail_still_arrives(
-    smtp_server, app, client, auth, create_user
+    smtp_server, app, client, login_as
 ):  # noqa: F811
     """P21: an opt-out blocks the newsletter; a course confirmation still goes out."""
     from winlas_site.mail import queue_email
@@ -344,7 +337,7 @@ def test_unsubscribing_stops_only_marketing_administrative_mail_still_arrives(
             kind="administrative",
             related="registration:1",
         )
-    login_staff(client, auth, create_user)
+    login_as(STAFF, "marketer")
     compose_and_send(client)
     administrative = [m for m in smtp_server.messages if "List-Unsubscribe" not in m]
     assert [m["To"] for m in administrative] == ["borta@exempel.se"]
@@ -456,9 +449,7 @@ def test_anyone_can_ask_for_a_link_but_only_known_addresses_get_one(smtp_server,
 # staff sending -------------------------------------------------------------------------------
 
 
-def test_a_newsletter_reaches_only_confirmed_subscribers(
-    smtp_server, app, client, auth, create_user
-):  # noqa: F811
+def test_a_newsletter_reaches_only_confirmed_subscribers(smtp_server, app, client, login_as):  # noqa: F811
     confirmed(app, "ja@exempel.se")
     confirmed(app, "aven-ja@exempel.se")
     with app.app_context():
@@ -466,7 +457,7 @@ def test_a_newsletter_reaches_only_confirmed_subscribers(
         gone, _ = Subscription.request("avregistrerad@exempel.se", "/nyhetsbrev", "en")
         gone.confirm()
         gone.unsubscribe()
-    login_staff(client, auth, create_user)
+    login_as(STAFF, "marketer")
     issue_path = compose(client).headers["Location"]
     form = {"csrf_token": csrf_from(client.get(issue_path + "/skicka").get_data(as_text=True))}
     assert client.post(issue_path + "/skicka", data=form).status_code == 303
@@ -485,7 +476,7 @@ def test_a_newsletter_reaches_only_confirmed_subscribers(
     assert "Skickat" in client.get(issue_path).get_data(as_text=True)
     # the queue's task run again (a retry after a crash) skips everyone who has it
     with app.app_context():
-        from winlas_site.newsletter.tasks import deliver_issue
+        from winlas_site.newsletter.mailing import deliver_issue
 
         deliver_issue(NewsletterIssue.get().id)
         assert OutboxMessage.select().count() == 2
@@ -493,9 +484,9 @@ def test_a_newsletter_reaches_only_confirmed_subscribers(
     assert len(smtp_server.messages) == 2
 
 
-def test_the_send_step_states_the_number_and_needs_a_post(app, client, auth, create_user):
+def test_the_send_step_states_the_number_and_needs_a_post(app, client, login_as):
     confirmed(app, "ja@exempel.se")
-    login_staff(client, auth, create_user)
+    login_as(STAFF, "marketer")
     issue_path = compose(client).headers["Location"]
     page = client.get(issue_path + "/skicka").get_data(as_text=True)
     assert "Skicka till 1 bekräftad prenumerant" in page
@@ -511,8 +502,8 @@ def test_only_staff_and_marketers_reach_the_composer(app, client, auth, create_u
     assert client.get("/nyhetsbrev/utskick").status_code == status
 
 
-def test_an_unknown_or_huge_issue_id_is_404(app, client, auth, create_user):
-    login_staff(client, auth, create_user)
+def test_an_unknown_or_huge_issue_id_is_404(app, client, login_as):
+    login_as(STAFF, "marketer")
     for issue_id in ("999", "99999999999999999999"):
         assert client.get(f"/nyhetsbrev/utskick/{issue_id}").status_code == 404
 
@@ -527,8 +518,8 @@ def test_an_unknown_or_huge_issue_id_is_404(app, client, auth, create_user):
         "\n".join(f"https://exempel.se/{n}" for n in range(21)),
     ],
 )
-def test_bad_links_in_an_issue_are_refused(app, client, auth, create_user, links):
-    login_staff(client, auth, create_user)
+def test_bad_links_in_an_issue_are_refused(app, client, login_as, links):
+    login_as(STAFF, "marketer")
     response = compose(client, links=links)
     assert response.status_code == 400
     with app.app_context():
@@ -538,10 +529,10 @@ def test_bad_links_in_an_issue_are_refused(app, client, auth, create_user, links
 # tracking (P6: only with the recipient's consent) --------------------------------------------
 
 
-def test_tracking_only_for_recipients_who_agreed(smtp_server, app, client, auth, create_user):  # noqa: F811
+def test_tracking_only_for_recipients_who_agreed(smtp_server, app, client, login_as):  # noqa: F811
     confirmed(app, "matbar@exempel.se", tracking_consent=True)
     confirmed(app, "integritet@exempel.se")
-    login_staff(client, auth, create_user)
+    login_as(STAFF, "marketer")
     compose_and_send(client, links="Version 8 | https://winlas.se/nyheter/version-8")
     by_address = {m["To"]: m for m in smtp_server.messages}
 
@@ -557,9 +548,9 @@ def test_tracking_only_for_recipients_who_agreed(smtp_server, app, client, auth,
         assert NewsletterIssue.get().tracked_count == 1
 
 
-def tracked_mail(smtp_server, app, client, auth, create_user):  # noqa: F811
+def tracked_mail(smtp_server, app, client, login_as):  # noqa: F811
     confirmed(app, "matbar@exempel.se", tracking_consent=True)
-    login_staff(client, auth, create_user)
+    login_as(STAFF, "marketer")
     compose_and_send(client, links="Version 8 | https://winlas.se/nyheter/version-8")
     html = html_of(smtp_server.messages[0])
     pixel = re.search(r'<img src="([^"]+)"', html).group(1)
@@ -573,9 +564,9 @@ def events(app):
 
 
 def test_opens_from_proxies_scanners_head_and_instant_fetches_are_marked_as_machines(
-    smtp_server, app, client, auth, create_user, monkeypatch
+    smtp_server, app, client, login_as, monkeypatch
 ):  # noqa: F811
-    pixel, _link = tracked_mail(smtp_server, app, client, auth, create_user)
+    pixel, _link = tracked_mail(smtp_server, app, client, login_as)
     reader = app.test_client()
     # within two seconds of sending: a scanner, whatever it claims to be
     response = reader.get(pixel, headers={"User-Agent": BROWSER})
@@ -602,9 +593,9 @@ def test_opens_from_proxies_scanners_head_and_instant_fetches_are_marked_as_mach
 
 
 def test_a_tracked_link_redirects_only_to_its_stored_url(
-    smtp_server, app, client, auth, create_user, monkeypatch
+    smtp_server, app, client, login_as, monkeypatch
 ):  # noqa: F811
-    _pixel, link = tracked_mail(smtp_server, app, client, auth, create_user)
+    _pixel, link = tracked_mail(smtp_server, app, client, login_as)
     monkeypatch.setattr(tracking, "INSTANT_SECONDS", 0)
     reader = app.test_client()
     response = reader.get(link + "?url=https://evil.example/", headers={"User-Agent": BROWSER})
@@ -631,9 +622,9 @@ def test_a_tracked_link_redirects_only_to_its_stored_url(
 
 
 def test_after_withdrawing_tracking_consent_nothing_is_recorded(
-    smtp_server, app, client, auth, create_user, monkeypatch
+    smtp_server, app, client, login_as, monkeypatch
 ):  # noqa: F811
-    pixel, link = tracked_mail(smtp_server, app, client, auth, create_user)
+    pixel, link = tracked_mail(smtp_server, app, client, login_as)
     monkeypatch.setattr(tracking, "INSTANT_SECONDS", 0)
     with app.app_context():
         Preference.for_email("matbar@exempel.se").apply(
@@ -733,11 +724,11 @@ def test_oversized_hidden_fields_do_not_break_the_form(smtp_server, app, client)
 
 
 def test_html_in_an_issue_is_shown_escaped_on_the_page_and_in_the_mail(
-    smtp_server, app, client, auth, create_user
+    smtp_server, app, client, login_as
 ):  # noqa: F811
     confirmed(app, "anna.berg@exempel.se")
     attack = '"><svg onload=alert(1)>{{7*7}}</script>'
-    login_staff(client, auth, create_user)
+    login_as(STAFF, "marketer")
     issue_path = compose_and_send(
         client, subject=attack, body=attack, links=f"{attack} | https://exempel.se/"
     )
@@ -759,8 +750,8 @@ def test_html_in_an_issue_is_shown_escaped_on_the_page_and_in_the_mail(
         {"subject": "Hej\x00"},
     ],
 )
-def test_oversized_or_broken_issue_fields_are_a_400(app, client, auth, create_user, fields):
-    login_staff(client, auth, create_user)
+def test_oversized_or_broken_issue_fields_are_a_400(app, client, login_as, fields):
+    login_as(STAFF, "marketer")
     response = compose(client, **fields)
     assert response.status_code == 400
     with app.app_context():
@@ -837,12 +828,10 @@ def test_unconfirmed_signups_are_purged_after_thirty_days(app, runner):
         assert [s.email for s in Subscription.select()] == ["ny@exempel.se"]
 
 
-def test_an_address_can_be_exported_and_forgotten(
-    smtp_server, app, client, auth, create_user, monkeypatch
-):  # noqa: F811
+def test_an_address_can_be_exported_and_forgotten(smtp_server, app, client, login_as, monkeypatch):  # noqa: F811
     from winlas_site.newsletter.models import forget, personal_data
 
-    pixel, _link = tracked_mail(smtp_server, app, client, auth, create_user)
+    pixel, _link = tracked_mail(smtp_server, app, client, login_as)
     monkeypatch.setattr(tracking, "INSTANT_SECONDS", 0)
     app.test_client().get(pixel, headers={"User-Agent": BROWSER})
     with app.app_context():

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 
-from tests.conftest import PASSWORD, AuthActions, csrf_from
+from tests.conftest import csrf_from, log_in
 from tests.mailserver import smtp_server  # noqa: F401  (the loopback SMTP server fixture)
 from winlas_site.auth import tokens
 from winlas_site.auth.models import User, UserSession
@@ -66,10 +66,6 @@ def choose(client, path, password=NEW, again=None):
     )
 
 
-def login_status(app, email=EMAIL, password=PASSWORD) -> int:
-    return AuthActions(app.test_client()).login(email, password).status_code
-
-
 def test_a_reset_link_sets_a_new_password_and_ends_every_session(
     smtp_server,
     app,
@@ -101,8 +97,8 @@ def test_a_reset_link_sets_a_new_password_and_ends_every_session(
     assert client.get("/kundsidor").status_code == 302  # the old session is over
     with app.app_context():
         assert UserSession.select().count() == 0
-    assert login_status(app) == 401  # the old password no longer works
-    assert login_status(app, password=NEW) == 302
+    assert log_in(app.test_client(), EMAIL).status_code == 401  # the old password no longer works
+    assert log_in(app.test_client(), EMAIL, NEW).status_code == 302
     changed = smtp_server.wait_for(2)[1]
     assert changed["To"] == EMAIL and "bytt" in changed["Subject"]
 
@@ -141,7 +137,7 @@ def test_a_reset_link_works_only_once(app, client, create_user):
         path, data={"csrf_token": token, "password": "ett tredje lösenord", "password_again": "x"}
     )
     assert response.status_code == 410
-    assert login_status(app, password=NEW) == 302
+    assert log_in(app.test_client(), EMAIL, NEW).status_code == 302
 
 
 def test_a_newer_password_voids_an_older_link_too(app, client, create_user):
@@ -163,7 +159,7 @@ def test_an_expired_reset_link_is_refused(app, client, create_user):
     with time_machine.travel(later, tick=False):
         response = app.test_client().get(path)
         assert response.status_code == 410 and "har gått ut" in response.get_data(as_text=True)
-    assert login_status(app) == 302  # the password is unchanged
+    assert log_in(app.test_client(), EMAIL).status_code == 302  # the password is unchanged
 
 
 def test_a_link_just_before_expiry_still_works(app, client, create_user):
@@ -192,7 +188,7 @@ def test_a_tampered_reset_link_is_a_400_page(app, client, create_user, damage):
     token = reset_path(app).rsplit("/", 1)[1]
     response = app.test_client().get("/aterstall-losenord/" + damage(token))
     assert response.status_code in (400, 404)
-    assert login_status(app) == 302
+    assert log_in(app.test_client(), EMAIL).status_code == 302
 
 
 def test_a_confirmation_token_is_not_a_reset_token(app, client, create_user):
@@ -230,7 +226,8 @@ def test_the_new_password_must_follow_the_policy(
     path = reset_path(app)
     response = choose(app.test_client(), path, password, again)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
-    assert login_status(app) == 302  # unchanged, and the link still works
+    # unchanged, and the link still works
+    assert log_in(app.test_client(), EMAIL).status_code == 302
     assert choose(app.test_client(), path).status_code == 303
 
 
@@ -281,10 +278,10 @@ def test_following_a_reset_link_confirms_an_unconfirmed_address(app, client, cre
     with app.app_context():
         organisation = Organisation.create(name="Kund", customer_number="K-1")
     create_user(organisation=organisation, confirmed=False)
-    assert login_status(app) == 403
+    assert log_in(app.test_client(), EMAIL).status_code == 403
     ask_for_link(client)
     assert choose(app.test_client(), reset_path(app)).status_code == 303
-    assert login_status(app, password=NEW) == 302
+    assert log_in(app.test_client(), EMAIL, NEW).status_code == 302
 
 
 def test_the_reset_page_logs_out_a_logged_in_visitor(app, client, create_user, auth):
@@ -304,7 +301,7 @@ def queue(tmp_path, monkeypatch):
     """A real (non-immediate) huey queue on SQLite, as production runs it with a consumer."""
     from huey.storage import SqliteStorage
 
-    from winlas_site import tasks as site_tasks
+    from winlas_site import queue as site_tasks
 
     huey = site_tasks.huey
     monkeypatch.setattr(huey, "immediate_use_memory", False)
@@ -352,7 +349,7 @@ def test_a_reset_request_does_the_same_work_for_a_known_and_an_unknown_address(
 
 
 def test_the_queued_reset_request_mails_only_a_known_address(app, create_user, queue):
-    from winlas_site import tasks as site_tasks
+    from winlas_site import queue as site_tasks
 
     create_user()
     ask_for_link(app.test_client(), EMAIL)

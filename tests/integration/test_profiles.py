@@ -148,7 +148,7 @@ def test_incremental_updates_equal_a_full_recompute_and_the_definition(app):
         for visitor in visitors:
             expected: dict[str, list] = {}
             for event in Event.select().where(Event.visitor_id == visitor):
-                topic = profiles.event_topic(event.type, event.path, event.target)
+                topic = profiles.event_topic(event.type, event.path, event.target, config.topics)
                 if topic:
                     expected.setdefault(topic, []).append((event.type, event.occurred_at))
             definition = {

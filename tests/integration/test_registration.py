@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import csrf_from, log_in
 from tests.mailserver import smtp_server  # noqa: F401  (the loopback SMTP server fixture)
 from winlas_site.auth import tokens
 from winlas_site.auth.models import Organisation, User
@@ -103,18 +103,6 @@ def post_with_token(client, path):
     return client.post(path, data={"csrf_token": token})
 
 
-def login(client, email=EMAIL, password=NEW_PASSWORD):
-    page = client.get("/logga-in")
-    return client.post(
-        "/logga-in",
-        data={
-            "csrf_token": csrf_from(page.get_data(as_text=True)),
-            "email": email,
-            "password": password,
-        },
-    )
-
-
 # registration with a customer number ---------------------------------------------------------
 
 
@@ -144,7 +132,7 @@ def test_registration_with_a_customer_number_needs_confirmation_before_the_first
     assert path in message.get_body(("html",)).get_content()
 
     # no login before the address is confirmed: a clear answer, and a fresh link by mail
-    response = login(client)
+    response = log_in(client, EMAIL, NEW_PASSWORD)
     body = response.get_data(as_text=True)
     assert response.status_code == 403 and "bekräfta din e-postadress" in body
     assert client.get("/kundsidor").status_code == 302
@@ -159,7 +147,7 @@ def test_registration_with_a_customer_number_needs_confirmation_before_the_first
     assert response.status_code == 200 and "Nu kan du logga in" in response.get_data(as_text=True)
     assert user(app).email_confirmed_at is not None
 
-    assert login(client).status_code == 302
+    assert log_in(client, EMAIL, NEW_PASSWORD).status_code == 302
     assert client.get("/kundsidor").status_code == 200
 
 
@@ -198,7 +186,7 @@ def test_a_right_customer_number_from_a_foreign_domain_goes_to_staff_approval(
     assert confirm(app.test_client(), confirm_path(app, email)).status_code == 200
     with app.app_context():
         assert [u.email for u in User.pending_requests()] == [email]
-    assert login(app.test_client(), email=email).status_code == 403  # waits for staff
+    assert log_in(app.test_client(), email, NEW_PASSWORD).status_code == 403  # waits for staff
 
 
 @pytest.mark.parametrize(
@@ -240,7 +228,7 @@ def request_and_confirm(app, client, email=EMAIL, organisation="Exempelkommun"):
 def staff_client(app, create_user, role="staff"):
     create_user(STAFF, role=role)
     client = app.test_client()
-    assert login(client, STAFF, PASSWORD).status_code == 302
+    assert log_in(client, STAFF).status_code == 302
     return client
 
 
@@ -259,7 +247,7 @@ def test_a_request_waits_for_staff_who_approve_it_with_a_customer_organisation(
     assert EMAIL not in note.body_text and "Anna" not in note.body_text  # a link, no person
     assert f"{SITE}/konton/ansokningar" in note.body_text
 
-    response = login(client)
+    response = log_in(client, EMAIL, NEW_PASSWORD)
     assert response.status_code == 403 and "väntar på att vår personal" in response.get_data(
         as_text=True
     )
@@ -281,7 +269,7 @@ def test_a_request_waits_for_staff_who_approve_it_with_a_customer_organisation(
     assert "godkänt" in approved.body_text and f"{SITE}/logga-in" in approved.body_text
     assert EMAIL not in staff.get("/konton/ansokningar").get_data(as_text=True)
 
-    assert login(client).status_code == 302
+    assert log_in(client, EMAIL, NEW_PASSWORD).status_code == 302
 
 
 def test_approving_with_an_organisation_without_customer_number_is_refused(
@@ -427,7 +415,7 @@ def test_registering_an_unconfirmed_address_again_replaces_it_and_voids_the_old_
     assert app.test_client().get(old_link).status_code == 410  # replaced
     assert user(app).email_confirmed_at is None
     assert confirm(app.test_client(), new_link).status_code == 200
-    assert login(client, password="ett annat bra lösenord").status_code == 302
+    assert log_in(client, EMAIL, "ett annat bra lösenord").status_code == 302
 
 
 # confirmation links --------------------------------------------------------------------------
@@ -454,7 +442,7 @@ def test_an_expired_confirmation_link_is_refused_and_login_sends_a_new_one(app, 
         assert response.status_code == 410 and "har gått ut" in response.get_data(as_text=True)
         assert post_with_token(app.test_client(), path).status_code == 410
         assert user(app).email_confirmed_at is None
-        assert login(client).status_code == 403
+        assert log_in(client, EMAIL, NEW_PASSWORD).status_code == 403
         new_path = confirm_path(app)
         assert new_path != path
         assert confirm(app.test_client(), new_path).status_code == 200

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from analytics.models import Event, Visit
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, log_in
 from tests.mailserver import smtp_server  # noqa: F401  (the loopback SMTP server fixture)
 from winlas_site import retention
 from winlas_site.account.models import AuditEntry, RetentionNotice
@@ -131,11 +131,9 @@ def test_the_keep_link_keeps_the_account(app, client, sleeper, smtp_server):  # 
 
 
 def test_logging_in_also_keeps_the_account(app, client, sleeper):
-    from tests.integration.test_export_erase import login
-
     run(app, at(REMINDER_DAY))
     with time_machine.travel(at(REMINDER_DAY + days(5)), tick=False):
-        assert login(client, CUSTOMER).status_code == 302
+        assert log_in(client, CUSTOMER).status_code == 302
     assert run(app, at(DEADLINE))["accounts_erased"] == 0
 
 
@@ -278,7 +276,7 @@ def test_the_command_refuses_a_bad_date(runner, value):
 
 
 def test_the_daily_task_is_registered():
-    from winlas_site.tasks import huey
+    from winlas_site.queue import huey
 
     names = {task.__name__ for task in huey._registry._periodic_tasks}
     assert any("daily_retention" in name for name in names)

@@ -1,4 +1,4 @@
-"""The one address rule (winlas_site.auth.addresses): what is accepted, what is one mailbox."""
+"""The one address rule (winlas_site.addresses): what is accepted, what is one mailbox."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from winlas_site.auth import addresses
-from winlas_site.auth.addresses import LOOKALIKE, SYNTAX, InvalidAddress, canonical, normalise
+from winlas_site import addresses
+from winlas_site.addresses import LOOKALIKE, SYNTAX, InvalidAddress, canonical, normalise
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ import datetime
 import pytest
 
 from analytics.profiles import (
-    DEFAULT_TOPICS,
     Settings,
     contribution,
     decay_factor,
@@ -13,7 +12,16 @@ from analytics.profiles import (
     score_at,
     topic_of,
 )
+from analytics.profiles import settings as profiles_settings
 
+# the site's rules, as register_analytics hands them to analytics (Host.topic_rules)
+SITE_TOPICS = (
+    (r"^/produkter/(?P<slug>[a-z0-9][a-z0-9-]{0,80})/?$", "produkt:{slug}"),
+    (r"^/utbildningar(?:/|$)", "utbildning"),
+    (r"^/kontakt/offert/?$", "offert"),
+    (r"^/kontakt/visning/?$", "visning"),
+    (r"^/kundsidor(?:/|$)", "kundsidor"),
+)
 T0 = datetime.datetime(2026, 11, 1, 12, 0)
 EPOCH = datetime.datetime(2026, 1, 1)
 
@@ -35,7 +43,13 @@ EPOCH = datetime.datetime(2026, 1, 1)
     ],
 )
 def test_topics_come_from_paths(path, topic):
-    assert topic_of(path) == topic
+    assert topic_of(path, SITE_TOPICS) == topic
+
+
+def test_the_site_hands_its_rules_to_analytics(app):
+    assert app.extensions["analytics"].host.topic_rules == SITE_TOPICS
+    with app.app_context():
+        assert profiles_settings().topics == SITE_TOPICS
 
 
 def test_the_topic_rules_are_data_and_the_first_match_wins():
@@ -50,10 +64,12 @@ def test_the_topic_rules_are_data_and_the_first_match_wins():
 
 def test_a_click_is_about_where_it_leads_else_about_its_page():
     page = "/produkter/winlas-skola"
-    assert event_topic("click", page, "/utbildningar/grundkurs") == "utbildning"
-    assert event_topic("click", page, "button") == "produkt:winlas-skola"
-    assert event_topic("click", page, "example.org/produkter/x") == "produkt:winlas-skola"
-    assert event_topic("pageview", page, "") == "produkt:winlas-skola"
+    assert event_topic("click", page, "/utbildningar/grundkurs", SITE_TOPICS) == "utbildning"
+    assert event_topic("click", page, "button", SITE_TOPICS) == "produkt:winlas-skola"
+    assert (
+        event_topic("click", page, "example.org/produkter/x", SITE_TOPICS) == "produkt:winlas-skola"
+    )
+    assert event_topic("pageview", page, "", SITE_TOPICS) == "produkt:winlas-skola"
 
 
 def test_the_score_halves_every_half_life():
@@ -112,4 +128,5 @@ def test_settings_from_config():
     assert config.half_life_days == 7.0
     assert config.weight_of == {"pageview": 2.0, "click": 5.0}
     assert config.topics == (("^/a$", "a"),)
-    assert Settings.from_config({}).topics == DEFAULT_TOPICS
+    assert Settings.from_config({}, SITE_TOPICS).topics == SITE_TOPICS
+    assert Settings.from_config({}).topics == ()  # no host rules: no topic, no profile

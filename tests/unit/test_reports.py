@@ -1,12 +1,11 @@
-"""The reports' pure parts: periods, filters, click kinds, derived figures, visitor sets."""
+"""The reports' pure parts: periods, filters, click kinds, derived figures, visitor hashes
+(visitor sets: tests/unit/test_hll.py)."""
 
 import datetime
-import random
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from analytics import hll
 from analytics.reports import (
     Filters,
     Period,
@@ -145,66 +144,3 @@ def test_visitor_hashes_are_stable_signed_64_bit_numbers():
     value = visitor_hash("a" * 32)
     assert value == visitor_hash("a" * 32) != visitor_hash("b" * 32)
     assert -(2**63) <= value < 2**63
-
-
-def test_small_visitor_sets_are_exact_and_unions_count_each_visitor_once():
-    monday = {visitor_hash(f"v{n}") for n in range(100)}
-    tuesday = {visitor_hash(f"v{n}") for n in range(50, 180)}
-    union = hll.VisitorUnion()
-    union.add_blob(hll.encode(monday))
-    union.add_blob(hll.encode(tuesday))
-    union.add_hashes([visitor_hash("v179"), visitor_hash("new")])
-    assert len(union) == 181
-    assert union.exact == monday | tuesday | {visitor_hash("new")}
-
-
-def test_blobs_by_size_exact_both_or_sketch():
-    small = {visitor_hash(f"v{n}") for n in range(10)}
-    assert hll.encode(small).startswith(b"E")
-    assert hll.encode(small, sketch_from=5).startswith(b"B")
-    assert hll.encode(small, exact_limit=5).startswith(b"H")
-    for blob in (hll.encode(small), hll.encode(small, sketch_from=5)):
-        union = hll.VisitorUnion()
-        union.add_blob(blob)
-        assert union.is_exact and union.exact == small
-
-
-def test_large_unions_merge_sketches_within_two_percent():
-    rng = random.Random(5)
-    days = [{rng.getrandbits(64) - 2**63 for _ in range(3000)} for _ in range(4)]
-    days[1] |= set(list(days[0])[:1000])  # visitors who came back
-    truth = set().union(*days)
-    for exact in (True, False):
-        union = hll.VisitorUnion(exact=exact)
-        union.add_blob(hll.encode(days[0], exact_limit=10))  # a sketch only …
-        union.add_blob(hll.encode(days[1]))  # … with sketch and hashes
-        union.add_blob(hll.encode(days[2], sketch_from=5000))  # … with hashes only
-        union.add_hashes(days[3])  # … and loose hashes (the raw tail)
-        assert not union.is_exact
-        assert abs(len(union) - len(truth)) <= 0.02 * len(truth)
-    small = hll.VisitorUnion(exact=False)
-    small.add_blob(hll.encode({visitor_hash(str(n)) for n in range(100)}))
-    assert abs(len(small) - 100) <= 3  # linear counting keeps small sets close
-
-
-def test_register_maximum_is_byte_wise():
-    a = bytes([0, 5, 63, 1] + [0] * (hll.REGISTERS - 4))
-    b = bytes([3, 2, 63, 64] + [1] * (hll.REGISTERS - 4))
-    merged = hll._max_lanes(int.from_bytes(a, "little"), int.from_bytes(b, "little"))
-    assert merged.to_bytes(hll.REGISTERS, "little") == bytes(map(max, a, b))
-
-
-def test_sketch_only_and_without_drop_the_hashes():
-    visitors = {visitor_hash(f"v{n}") for n in range(50)}
-    for blob in (hll.encode(visitors), hll.encode(visitors, sketch_from=5)):
-        anonymous = hll.sketch_only(blob)
-        assert anonymous.startswith(b"H") and len(anonymous) == 2 + hll.REGISTERS
-        union = hll.VisitorUnion()
-        union.add_blob(anonymous)
-        assert abs(len(union) - 50) <= 2
-        gone = {visitor_hash("v0"), visitor_hash("elsewhere")}
-        smaller = hll.without(blob, gone)
-        union = hll.VisitorUnion()
-        union.add_blob(smaller)
-        assert union.exact == visitors - gone
-        assert hll.without(smaller, gone) is None

@@ -7,6 +7,7 @@ people with or without an account) and the retention job (two years without acti
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 from typing import Any
@@ -14,58 +15,44 @@ from typing import Any
 import peewee
 from flask import current_app
 
-from .. import inventory
-from ..auth.models import User, UserSession, now
-from ..consent.models import ConsentRecord
-from ..courses.models import CourseSession, Registration, RegistrationSeminar, local_now
+from .. import inventory, rights
+from ..auth.models import User
+from ..clock import now
+from ..courses.models import CourseSession, Registration
 from ..db import checkpoint, database
-from ..leads.models import Contact, Lead, LeadNote, normalise_address
+from ..leads.models import Contact, Lead, normalise_address
+from ..mail import queue_email
 from ..mail.models import FAILED, SENT, OutboxMessage
-from ..newsletter import models as newsletter
-from .models import AuditEntry, RetentionNotice
+from ..models import PROVIDERS
+from ..newsletter.models import Subscription
 
 log = logging.getLogger("winlas.account")
 
 FORMAT_VERSION = 1
-PASSWORD_NOTE = "kept only as an argon2id hash, which nobody can read back"  # noqa: S105
 # the outbox rows of erasure confirmations: kept only until delivered (see scrub_confirmations)
 CONFIRMATION_RELATED = "erasure-confirmation"
 
-# where each table's rows appear in the export; tests/unit/test_inventory.py checks that every
-# table holding personal data has a place here, so a new model cannot be left out.
-EXPORT_SECTIONS: dict[str, str] = {
-    "user": "account",
-    "user_session": "sessions",
-    "retention_notice": "retention_notices",
-    "contact": "contact",
-    "lead": "leads",
-    "lead_note": "leads",
-    "registration": "course_registrations",
-    "registration_seminar": "course_registrations",
-    "subscription": "newsletter",
-    "preference": "newsletter",
-    "mail_event": "newsletter",
-    "consent_record": "consent_records",
-    "outbox_message": "emails",
-    "audit_entry": "audit_log",
-    "newsletter_issue": "newsletter_issues_written",
-    # analytics tables come through analytics.subjects
-    "visit": "analytics",
-    "event": "analytics",
-    "interest_profile": "interest_profile",
-    "interest_score": "interest_profile",
-    "profile_opt_out": "profiling_objections",
-}
+# where each table's rows appear in the export, as the features' providers say
+EXPORT_SECTIONS: dict[str, str] = rights.export_sections(PROVIDERS)
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    return value
-
-
-def _row(instance: peewee.Model, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: _plain(getattr(instance, name)) for name in names}
+# the order of the sections in the export and on its summary page; a section of a provider
+# that is not listed here comes after them
+SECTIONS = (
+    "account",
+    "sessions",
+    "retention_notices",
+    "contact",
+    "leads",
+    "course_registrations",
+    "newsletter",
+    "consent_records",
+    "emails",
+    "audit_log",
+    "newsletter_issues_written",
+    "analytics",
+    "profiling_objections",
+    "interest_profile",
+)
 
 
 def find_user(email: str) -> User | None:
@@ -74,74 +61,24 @@ def find_user(email: str) -> User | None:
     return User.get_or_none(User.email == address) or User.by_email(email)
 
 
-def _registrations(address: str, user: User | None) -> list[Registration]:
-    query = Registration.for_user(user) if user is not None else Registration.for_email(address)
-    return list(query)
-
-
-def _leads(contact: Contact | None) -> list[Lead]:
-    if contact is None:
-        return []
-    return list(Lead.select().where(Lead.contact == contact).order_by(Lead.created_at, Lead.id))
-
-
-def _outbox(address: str, related: list[str]) -> peewee.ModelSelect:
-    """Emails to the address, mentioning it (staff notifications, Reply-To), or about the
-    person's leads, sign-ups and subscription."""
-    condition = (
-        (OutboxMessage.to_address == address)
-        | OutboxMessage.body_text.contains(address)
-        | OutboxMessage.body_html.contains(address)
-        | OutboxMessage.subject.contains(address)
-        | OutboxMessage.headers.contains(address)
+def find_person(
+    email: str,
+    *,
+    user: User | None = None,
+    consent_id: str | None = None,
+    visitor_ids: tuple[str, ...] = (),
+) -> rights.Person:
+    """The person with this address (and account), as every provider is asked about them."""
+    address = normalise_address(email)
+    found = rights.Person(
+        address=address,
+        user=user or find_user(address),
+        contact=Contact.get_or_none(Contact.email == address),
+        consent_id=consent_id,
+        visitor_ids=visitor_ids,
     )
-    if related:
-        condition |= OutboxMessage.related.in_(related)
-    return OutboxMessage.select().where(condition).order_by(OutboxMessage.created_at)
-
-
-def _related_keys(contact, leads, registrations, user) -> list[str]:
-    keys = [f"lead:{lead.id}" for lead in leads]
-    for registration in registrations:
-        keys += [f"registration:{registration.id}", f"registration-reminder:{registration.id}"]
-    subscription = newsletter.Subscription.get_or_none(
-        newsletter.Subscription.email == (contact.email if contact else "")
-    )
-    if subscription is not None:
-        keys.append(f"subscription:{subscription.id}")
-    if user is not None:
-        keys.append(f"user:{user.id}")
-    return keys
-
-
-def _analytics_data(user: User | None) -> dict:
-    if user is None:
-        return {}
-    from analytics import subjects
-
-    return subjects.personal_data(user.id)
-
-
-def _interest_profile(user: User | None) -> list[dict]:
-    if user is None:
-        return []
-    from analytics import subjects
-
-    return subjects.profile_for_user(user.id)
-
-
-def _opt_outs(analytics_data: dict, visitor_ids: tuple[str, ...]) -> list[dict]:
-    """Objections to profiling kept per browser: those of the person's browsers."""
-    from analytics.profile_models import ProfileOptOut
-
-    browsers = {visit["visitor_id"] for visit in analytics_data.get("visits", [])}
-    browsers |= {visitor for visitor in visitor_ids if visitor}
-    if not browsers:
-        return []
-    return [
-        _row(row, ("visitor_id", "created_at"))
-        for row in ProfileOptOut.select().where(ProfileOptOut.visitor_id.in_(sorted(browsers)))
-    ]
+    keys = tuple(key for provider in PROVIDERS for key in provider.mail_keys(found))
+    return dataclasses.replace(found, mail_keys=keys)
 
 
 def person_data(
@@ -151,164 +88,25 @@ def person_data(
     consent_id: str | None = None,
     visitor_ids: tuple[str, ...] = (),
 ) -> dict:
-    """Everything stored about the person with this address (and account), JSON-ready.
+    """Everything stored about the person with this address (and account), JSON-ready: each
+    feature's sections (``rights.Provider.export``), then the data inventory.
 
     ``consent_id`` is the id in the browser's consent cookie and ``visitor_ids`` its analytics
     visitor id: proofs of consent and objections made logged out are kept per browser, not per
     person, so only the asking browser's own can be added.
     """
-    address = normalise_address(email)
-    user = user or find_user(address)
-    contact = Contact.get_or_none(Contact.email == address)
-    leads = _leads(contact)
-    registrations = _registrations(address, user)
-    notes = {}
-    if leads:
-        for note in LeadNote.select().where(LeadNote.lead.in_([lead.id for lead in leads])):
-            notes.setdefault(note.lead_id, []).append(
-                {"text": note.text, "created_at": _plain(note.created_at)}
-            )
-    seminars = RegistrationSeminar.slot_ids_by_registration(registrations)
-    data: dict[str, Any] = {
+    subject = find_person(email, user=user, consent_id=consent_id, visitor_ids=visitor_ids)
+    answers: dict = {}
+    for provider in PROVIDERS:
+        answers.update(provider.export(subject))
+    data = {
         "format_version": FORMAT_VERSION,
-        "generated_at": _plain(now()),
-        "email": address,
-        "account": None,
-        "sessions": [],
-        "retention_notices": [],
-        "contact": None,
-        "leads": [],
-        "course_registrations": [],
-        "newsletter": newsletter.personal_data(address),
-        "consent_records": [],
-        "emails": [],
-        "audit_log": [],
-        "newsletter_issues_written": [],
-        "analytics": _analytics_data(user),
-        "profiling_objections": [],
-        "interest_profile": _interest_profile(user),
-        "inventory": [entry.__dict__ for entry in inventory.inventory()],
+        "generated_at": rights.plain(now()),
+        "email": subject.address,
     }
-    if user is not None:
-        account = _row(
-            user,
-            ("email", "first_name", "last_name", "work_phone", "role", "active", "created_at"),
-        )
-        for name in ("email_confirmed_at", "last_active_at", "requested_organisation"):
-            if hasattr(user, name):
-                account[name] = _plain(getattr(user, name))
-        organisation = user.organisation
-        account["organisation"] = (
-            {"name": organisation.name, "kind": organisation.kind} if organisation else None
-        )
-        account["password_note"] = PASSWORD_NOTE
-        data["account"] = account
-        data["sessions"] = [
-            _row(session, ("created_at", "last_seen_at", "remember"))
-            for session in UserSession.select().where(UserSession.user == user)
-        ]
-        data["retention_notices"] = [
-            _row(notice, ("deadline", "sent_at"))
-            for notice in RetentionNotice.select().where(RetentionNotice.user == user)
-        ]
-        data["newsletter_issues_written"] = [
-            _row(issue, ("subject", "created_at", "sent_at"))
-            for issue in newsletter.NewsletterIssue.select().where(
-                newsletter.NewsletterIssue.created_by == user
-            )
-        ]
-    if contact is not None:
-        data["contact"] = _row(
-            contact,
-            (
-                "email",
-                "first_name",
-                "last_name",
-                "organisation_name",
-                "work_phone",
-                "products_of_interest",
-                "created_at",
-                "updated_at",
-            ),
-        )
-    data["leads"] = [
-        {
-            **_row(
-                lead,
-                (
-                    "type",
-                    "status",
-                    "first_name",
-                    "last_name",
-                    "organisation_name",
-                    "work_phone",
-                    "message",
-                    "organisation_type",
-                    "sites",
-                    "users",
-                    "preferred_times",
-                    "meeting_mode",
-                    "products",
-                    "marketing_consent",
-                    "legal_basis",
-                    "consent_text_version",
-                    "created_at",
-                ),
-            ),
-            "notes": notes.get(lead.id, []),
-        }
-        for lead in leads
-    ]
-    data["course_registrations"] = [
-        {
-            "course": registration.course_session.course.title_sv,
-            "starts_at": _plain(registration.course_session.starts_at),
-            **_row(
-                registration,
-                (
-                    "status",
-                    "dietary_choices",
-                    "dietary_other",
-                    "language",
-                    "created_at",
-                    "cancelled_at",
-                ),
-            ),
-            "seminar_slot_ids": seminars.get(registration.id, []),
-        }
-        for registration in registrations
-    ]
-    if consent_id:
-        data["consent_records"] = [
-            _row(
-                record,
-                (
-                    "consent_id",
-                    "created_at",
-                    "action",
-                    "statistics",
-                    "marketing",
-                    "gpc",
-                    "revision",
-                    "language",
-                    "path",
-                    "ua_family",
-                ),
-            )
-            for record in ConsentRecord.history(consent_id)
-        ]
-    data["profiling_objections"] = _opt_outs(data["analytics"], visitor_ids)
-    related = _related_keys(contact, leads, registrations, user)
-    data["emails"] = [
-        _row(
-            message,
-            ("kind", "to_address", "subject", "body_text", "status", "created_at", "sent_at"),
-        )
-        for message in _outbox(address, related)
-    ]
-    data["audit_log"] = [
-        _row(entry, ("at", "action", "actor_role")) for entry in AuditEntry.about(address)
-    ]
+    data.update({key: answers.pop(key) for key in SECTIONS if key in answers})
+    data.update(answers)
+    data["inventory"] = [entry.__dict__ for entry in inventory.inventory()]
     return data
 
 
@@ -330,28 +128,18 @@ def summary(data: dict) -> dict[str, int]:
     return counts
 
 
-def _cancel_upcoming(registrations: list[Registration]) -> None:
-    """Give up places in sessions still to come, so the waitlist moves up before we delete."""
-    from ..courses.signup import send_email
-
-    moment = local_now()
-    for registration in registrations:
-        if registration.is_active and registration.course_session.starts_at > moment:
-            for other in registration.cancel() or []:
-                send_email(other, "promoted")
-
-
 def erase_person(
     email: str, *, user: User | None = None, visitor_ids: tuple[str, ...] = ()
 ) -> dict[str, int]:
     """Erase the person with this address everywhere; return what was deleted, per table.
 
-    Deleted: the account (and with it its sessions, retention notices, and the links from
-    leads, notes and newsletters it handled as staff, which become NULL), the contact with its
-    leads, notes, course sign-ups and seminar choices (upcoming places first go to the
-    waitlist), the newsletter subscription, preferences and mail events, every email to or
-    about the address, and in analytics the user's profile and visits/events
-    (``analytics.subjects.erase_user``).
+    Each feature erases its own rows (``rights.Provider.erase``), in one transaction, in the
+    providers' ``order``: in analytics the user's profile and visits/events
+    (``analytics.erase_user``), every email to or about the address, the newsletter
+    subscription, preferences and mail events, the course sign-ups and seminar choices
+    (upcoming places first go to the waitlist, before the transaction), the contact with its
+    leads and notes, the retention notices, and last the account with its sessions (the leads,
+    notes, newsletters and sign-ups it handled as staff stay, unlinked).
 
     ``visitor_ids``: the erasing browser's analytics visitor id, whose lines may all still
     wait in the spool (analytics drops them when they arrive, as it does the user's).
@@ -363,67 +151,20 @@ def erase_person(
     deleted after WINLAS_CONSENT_RECORD_MONTHS); the audit log (a keyed digest of the address,
     no address); course counts and organisations, which are not about the person.
     """
-    address = normalise_address(email)
-    user = user or find_user(address)
+    subject = find_person(email, user=user, visitor_ids=visitor_ids)
+    providers = rights.erasure_order(PROVIDERS)
+    for provider in providers:
+        provider.prepare(subject)
     counts: dict[str, int] = {}
-    contact = Contact.get_or_none(Contact.email == address)
-    registrations = _registrations(address, user)
-    _cancel_upcoming(registrations)
-    leads = _leads(contact)
-    related = _related_keys(contact, leads, registrations, user)
     with database.atomic():
-        if user is not None:
-            from analytics import subjects
-
-            for name, n in subjects.erase_user(user.id, visitor_ids).items():
-                counts[f"analytics_{name}"] = n
-        outbox_ids = [message.id for message in _outbox(address, related)]
-        counts["outbox_message"] = (
-            OutboxMessage.delete_with_files(OutboxMessage.id.in_(outbox_ids)) if outbox_ids else 0
-        )
-        counts["newsletter"] = newsletter.forget(address)
-        registration_ids = [registration.id for registration in registrations]
-        if registration_ids:
-            RegistrationSeminar.delete().where(
-                RegistrationSeminar.registration.in_(registration_ids)
-            ).execute()
-            counts["registration"] = (
-                Registration.delete().where(Registration.id.in_(registration_ids)).execute()
-            )
-        lead_ids = [lead.id for lead in leads]
-        if lead_ids:
-            LeadNote.delete().where(LeadNote.lead.in_(lead_ids)).execute()
-            counts["lead"] = Lead.delete().where(Lead.id.in_(lead_ids)).execute()
-        if contact is not None:
-            # sign-ups of this contact made by someone else's account go too: they name the
-            # person (the foreign keys cascade, said explicitly for clarity)
-            Registration.delete().where(Registration.contact == contact).execute()
-            counts["contact"] = contact.delete_instance()
-        if user is not None:
-            UserSession.end_all(user)
-            RetentionNotice.delete().where(RetentionNotice.user == user).execute()
-            Lead.update(owner=None).where(Lead.owner == user).execute()
-            LeadNote.update(author=None).where(LeadNote.author == user).execute()
-            newsletter.NewsletterIssue.update(created_by=None).where(
-                newsletter.NewsletterIssue.created_by == user
-            ).execute()
-            Registration.update(user=None).where(Registration.user == user).execute()
-            counts["user"] = User.delete().where(User.id == user.id).execute()
-    counts["outbox_files"] = _forget_outbox_files(address)
+        for provider in providers:
+            counts.update(provider.erase(subject))
+    for provider in providers:
+        counts.update(provider.cleanup(subject))
     # secure_delete zeroed the rows in the database file; the WAL still holds the pages as they
     # were before the erasure until it is checkpointed and truncated
     checkpoint(database.obj)
     return {name: n for name, n in counts.items() if n}
-
-
-def _forget_outbox_files(address: str) -> int:
-    """Development outbox files that still mention the address once its rows are gone
-    (written under an older name, or kept after their row was purged)."""
-    from ..mail.transport import envelope_address, outbox_files
-
-    return outbox_files(current_app.instance_path).remove_mentioning(
-        address, envelope_address(address)
-    )
 
 
 def send_confirmation(address: str, language: str, reason: str) -> None:
@@ -433,8 +174,6 @@ def send_confirmation(address: str, language: str, reason: str) -> None:
     the address remains, and only until delivery: ``scrub_confirmations`` deletes it once it is
     sent or has failed (at once in immediate mode, else by the periodic task).
     """
-    from ..mail import queue_email
-
     try:
         queue_email(
             address,
@@ -461,25 +200,23 @@ def scrub_confirmations() -> int:
     return scrubbed
 
 
-def unused_contacts(before: datetime.datetime) -> peewee.ModelSelect:
+def unused_contacts(before: datetime.datetime) -> peewee.ModelSelect[Contact]:
     """Contacts no longer used by a lead, sign-up, subscription or account, untouched since
     ``before``: what is left of a person once their last inquiry has expired."""
     return Contact.select().where(
         (Contact.updated_at < before)
         & ~fn_exists(Lead.select().where(Lead.contact == Contact.id))
         & ~fn_exists(Registration.select().where(Registration.contact == Contact.id))
-        & ~fn_exists(
-            newsletter.Subscription.select().where(newsletter.Subscription.contact == Contact.id)
-        )
+        & ~fn_exists(Subscription.select().where(Subscription.contact == Contact.id))
         & ~fn_exists(User.select().where(User.email == Contact.email))
     )
 
 
-def fn_exists(query: peewee.ModelSelect) -> peewee.Expression:
+def fn_exists(query: peewee.ModelSelect[Any]) -> peewee.Function:
     return peewee.fn.EXISTS(query)
 
 
-def past_registrations(before: datetime.datetime) -> peewee.ModelSelect:
+def past_registrations(before: datetime.datetime) -> peewee.ModelSelect[Registration]:
     """Sign-ups for sessions that ended before ``before``."""
     return (
         Registration.select(Registration.id)

@@ -45,7 +45,7 @@ class ButtonForm(BaseForm):
 class LookupForm(BaseForm):
     """The DSAR tool: the address a request is about.
 
-    Only the syntax is checked, not the site's address rule (``auth.addresses``): the tool
+    Only the syntax is checked, not the site's address rule (``addresses``): the tool
     looks data up (by the rule's lookup key), and must also find, export and erase rows stored
     before the rule refused look-alikes.
     """

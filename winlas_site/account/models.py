@@ -10,7 +10,8 @@ import json
 import peewee
 from flask import current_app
 
-from ..auth.models import User, now
+from ..auth.models import User
+from ..clock import now
 from ..db import BaseModel
 from ..leads.models import normalise_address
 
@@ -97,11 +98,11 @@ class AuditEntry(BaseModel):
         )
 
     @classmethod
-    def newest_first(cls) -> peewee.ModelSelect:
+    def newest_first(cls) -> peewee.ModelSelect[AuditEntry]:
         return cls.select().order_by(cls.at.desc(), cls.id.desc())
 
     @classmethod
-    def about(cls, email: str) -> peewee.ModelSelect:
+    def about(cls, email: str) -> peewee.ModelSelect[AuditEntry]:
         """The entries about one address, oldest first."""
         return (
             cls.select().where(cls.subject_digest == subject_digest(email)).order_by(cls.at, cls.id)
@@ -126,6 +127,7 @@ class RetentionNotice(BaseModel):
     """
 
     user = peewee.ForeignKeyField(User, backref="retention_notices", on_delete="CASCADE")
+    user_id: int
     deadline = peewee.DateTimeField()
     sent_at = peewee.DateTimeField(default=now)
 

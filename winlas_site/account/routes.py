@@ -3,12 +3,13 @@ one-click "keep my account" link of the inactivity reminder."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import (
+    Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -19,8 +20,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from .. import consent
+import analytics
+
+# ``preferences`` as a module, used by attribute: it imports account.models, whose package
+# imports this module, so its names may not exist yet while this module loads
+from .. import consent, preferences
 from ..auth.models import User, normalise_email
+from ..consent.models import ConsentRecord
 from ..courses.models import Registration
 from ..db import database
 from ..i18n import current_language
@@ -32,11 +38,14 @@ from ..newsletter.models import (
     Preference,
     Subscription,
 )
+from ..retention import keep_account, user_from_keep_token
 from ..security import PRIVATE
-from . import bp
+from ..views import form_page, json_download
 from . import data as person
 from .forms import ButtonForm, EraseForm, ProfileForm
 from .models import AuditEntry
+
+bp = Blueprint("account", __name__, url_prefix="/konto")
 
 log = logging.getLogger("winlas.account")
 
@@ -47,8 +56,6 @@ def _consent_id() -> str | None:
 
 def _browser() -> dict:
     """What ties this browser (not the person) to stored rows: consent id and visitor id."""
-    from flask import current_app
-
     visitor = request.cookies.get(current_app.config.get("ANALYTICS_VISITOR_COOKIE", "winlas_vid"))
     return {"consent_id": _consent_id(), "visitor_ids": (visitor[:32],) if visitor else ()}
 
@@ -65,23 +72,15 @@ def _profile_form(formdata=None) -> ProfileForm:
 
 
 def _preferences_form(formdata=None) -> PreferencesForm:
-    form = PreferencesForm(formdata=formdata)
-    if formdata is None:
-        address = normalise_address(current_user.email)
-        subscription = Subscription.by_email(address)
-        preference = Preference.get_or_none(Preference.email == address)
-        form.newsletter.data = bool(subscription and subscription.status == "confirmed")
-        form.object_to_profiling.data = bool(preference and preference.profiling_objection)
-        form.email_tracking.data = bool(preference and preference.email_tracking_consent)
-    return form
+    if formdata is not None:
+        return PreferencesForm(formdata=formdata)
+    return PreferencesForm(
+        formdata=None, obj=preferences.choices_of(preferences.preference_of(current_user.email))
+    )
 
 
 def _page(profile_form=None, preferences_form=None, status=200):
     """The account page: the forms, and everything else stored about the person."""
-    from analytics import subjects
-
-    from ..consent.models import ConsentRecord
-
     user = current_user
     contact = Contact.get_or_none(Contact.email == normalise_address(user.email))
     leads = (
@@ -99,7 +98,7 @@ def _page(profile_form=None, preferences_form=None, status=200):
             registrations=list(Registration.for_user(user)),
             leads=leads,
             consent_records=records,
-            interests=subjects.profile_for_user(user.id),
+            interests=analytics.profile_for_user(user.id),
             organisation=user.organisation,
             consent_version=NEWSLETTER_CONSENT_VERSION,
             tracking_version=TRACKING_CONSENT_VERSION,
@@ -170,32 +169,22 @@ def update_profile():
 @login_required
 def update_preferences():
     """Newsletter, open/click measurement and the objection to profiling (P19)."""
-    from .. import profiling
-
     form = _preferences_form(request.form)
     if not form.validate_on_submit():
         return _page(preferences_form=form, status=400)
-    preference = Preference.for_email(current_user.email)
-    objected_before = preference.profiling_objection
-    preference.apply(
-        newsletter=form.newsletter.data,
-        object_to_profiling=form.object_to_profiling.data,
-        email_tracking=form.email_tracking.data,
+    # the objection deletes the profile at once, not at the next update
+    preferences.save_choices(
+        current_user.email,
+        preferences.Choices(
+            newsletter=form.newsletter.data,
+            object_to_profiling=form.object_to_profiling.data,
+            email_tracking=form.email_tracking.data,
+        ),
         source=url_for(".index"),
         language=current_language(),
+        actor=current_user,
+        request=request,
     )
-    if form.object_to_profiling.data:
-        # the objection deletes the profile at once, not at the next update
-        profiling.forget_profile(user=current_user, request=request)
-        if not objected_before:
-            AuditEntry.record(
-                "self_objection",
-                actor=current_user,
-                email=current_user.email,
-                details={"profiling": True},
-            )
-    elif objected_before:
-        profiling.resume_profiling(request)
     flash(_("Dina val är sparade och gäller från och med nu."), "success")
     return redirect(url_for(".index") + "#installningar", 303)
 
@@ -220,20 +209,7 @@ def export_json():
     AuditEntry.record(
         "self_export", actor=current_user, email=current_user.email, details=person.summary(found)
     )
-    return download(found)
-
-
-def download(found: dict) -> Response:
-    """The export as a JSON attachment."""
-    body = json.dumps(found, ensure_ascii=False, indent=2, sort_keys=False)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={
-            **PRIVATE,
-            "Content-Disposition": 'attachment; filename="winlas-mina-uppgifter.json"',
-        },
-    )
+    return json_download(found, "winlas-mina-uppgifter.json")
 
 
 @bp.route("/radera", methods=["GET", "POST"])
@@ -241,15 +217,13 @@ def download(found: dict) -> Response:
 def erase():
     """Delete my account and everything about me, after the password in the same form (P14)."""
     form = EraseForm()
-    if request.method == "GET":
-        return render_template("account/erase.html", form=form), 200, PRIVATE
     if not form.validate_on_submit():
-        return render_template("account/erase.html", form=form), 400, PRIVATE
+        return form_page("account/erase.html", form, headers=PRIVATE)
     user = User.get_by_id(current_user.id)
     if not user.check_password(form.password.data):
         log.warning("erasure refused: wrong password user=%s", user.id)
         form.password.errors.append(_("Fel lösenord."))
-        return render_template("account/erase.html", form=form), 400, PRIVATE
+        return form_page("account/erase.html", form, headers=PRIVATE)
     address, language = user.email, current_language()
     counts = person.erase_person(address, user=user, visitor_ids=_browser()["visitor_ids"])
     AuditEntry.record("self_erase", email=address, details=counts)
@@ -266,8 +240,6 @@ def _forget_browser(response: Response) -> Response:
     cookie (its session row is gone already) and the tracker's queue in browser storage, which
     could still hold the click on "Radera mitt konto". The consent cookie stays: it names a
     browser's choice, not the person, and the banner should not ask again."""
-    from flask import current_app
-
     config = current_app.config
     secure = request.is_secure or bool(config.get("SESSION_COOKIE_SECURE"))
     for name in (config["ANALYTICS_VISITOR_COOKIE"], config["REMEMBER_COOKIE_NAME"]):
@@ -286,8 +258,6 @@ def erased():
 def keep(token: str):
     """The reminder's "keep my account" link: GET shows one button (mail scanners follow
     links), POST counts as activity and moves the deletion two years ahead."""
-    from ..retention import keep_account, user_from_keep_token
-
     user = user_from_keep_token(token)
     if user is None:
         return render_template("account/keep_invalid.html"), 400, PRIVATE

@@ -21,12 +21,12 @@ log = logging.getLogger("winlas.auth")
 
 def attempts() -> int:
     """Failed logins in a row (within the window) that lock the address."""
-    return max(1, int(current_app.config.get("WINLAS_LOCKOUT_ATTEMPTS", 10)))
+    return max(1, int(current_app.config["WINLAS_LOCKOUT_ATTEMPTS"]))
 
 
 def minutes() -> int:
     """How long a lock lasts, and the window the failures are counted in."""
-    return max(1, int(current_app.config.get("WINLAS_LOCKOUT_MINUTES", 15)))
+    return max(1, int(current_app.config["WINLAS_LOCKOUT_MINUTES"]))
 
 
 def _keys(email: str) -> tuple[str, str]:

@@ -12,8 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_login import UserMixin
 
+from .. import addresses
+from ..clock import now
 from ..db import BaseModel
-from . import addresses
 
 ROLES = ("customer", "marketer", "staff", "admin")
 ORGANISATION_KINDS = ("school", "municipality", "agency", "company")
@@ -28,13 +29,8 @@ def password_hasher() -> PasswordHasher:
     return current_app.extensions.get("password_hasher", DEFAULT_HASHER)
 
 
-# the lookup key of the one address rule (``auth.addresses``), under the name other modules import
+# the lookup key of the one address rule (``addresses``), under the name other modules import
 normalise_email = addresses.normalise
-
-
-def now() -> datetime.datetime:
-    """The current time as naive UTC, the form every timestamp is stored in."""
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class Organisation(BaseModel):
@@ -70,7 +66,7 @@ class Organisation(BaseModel):
         return cls.get_or_none(peewee.fn.UPPER(cls.customer_number) == number.strip().upper())
 
     @classmethod
-    def customers(cls) -> peewee.ModelSelect:
+    def customers(cls) -> peewee.ModelSelect[Organisation]:
         """Organisations with a customer number (the only ones whose contacts get accounts)."""
         return cls.select().where(cls.customer_number.is_null(False)).order_by(cls.name, cls.id)
 
@@ -85,6 +81,7 @@ class User(UserMixin, BaseModel):
     password_hash = peewee.CharField(max_length=255)
     role = peewee.CharField(max_length=10, default="customer")
     organisation = peewee.ForeignKeyField(Organisation, backref="users", null=True)
+    organisation_id: int | None
     active = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=now)
     # None until the owner of the address follows the confirmation link (P3): no login before.
@@ -192,7 +189,7 @@ class User(UserMixin, BaseModel):
         return bool(updated)
 
     @classmethod
-    def pending_requests(cls) -> peewee.ModelSelect:
+    def pending_requests(cls) -> peewee.ModelSelect[User]:
         """Confirmed registration requests waiting for staff, oldest first."""
         return (
             cls.select()
@@ -205,7 +202,7 @@ class User(UserMixin, BaseModel):
         )
 
     @classmethod
-    def unconfirmed_before(cls, cutoff: datetime.datetime) -> peewee.ModelSelect:
+    def unconfirmed_before(cls, cutoff: datetime.datetime) -> peewee.ModelSelect[User]:
         """Registrations whose address was never confirmed, created before ``cutoff``."""
         return cls.select().where(cls.email_confirmed_at.is_null(), cls.created_at < cutoff)
 
@@ -313,6 +310,7 @@ def _digest(token: str) -> str:
 class UserSession(BaseModel):
     token_digest = peewee.CharField(max_length=64, unique=True)
     user = peewee.ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    user_id: int
     remember = peewee.BooleanField(default=False)
     created_at = peewee.DateTimeField(default=now)
     last_seen_at = peewee.DateTimeField(default=now)

@@ -14,11 +14,14 @@ import logging
 import peewee
 from flask import current_app
 
+from .. import addresses
+from ..clock import now
 from ..db import database
-from ..mail import external_url, queue_email
+from ..links import external_url
+from ..mail import queue_email
 from ..mail.models import OutboxMessage
-from . import addresses, lockout, tokens
-from .models import Organisation, User, now, password_hasher
+from . import lockout, tokens
+from .models import Organisation, User, password_hasher
 
 log = logging.getLogger("winlas.auth")
 
@@ -169,8 +172,9 @@ def confirm(user: User) -> bool:
 
 def notify_staff_of_request(user: User) -> bool:
     """Tell staff a confirmed request is waiting (the mail names no person: it links the list)."""
-    address = current_app.config.get("WINLAS_ACCOUNT_REQUEST_EMAIL") or current_app.config.get(
-        "WINLAS_STAFF_EMAIL", "salj@winlas.se"
+    address = (
+        current_app.config.get("WINLAS_ACCOUNT_REQUEST_EMAIL")
+        or current_app.config["WINLAS_STAFF_EMAIL"]
     )
     return _send(
         address,

@@ -7,9 +7,11 @@ import hashlib
 import logging
 
 from flask import (
+    Blueprint,
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -21,9 +23,10 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter, login_manager
 from ..i18n import current_language
-from ..security import PRIVATE, is_safe_redirect
-from ..spam import EXPIRED, REPLAYED, REUSED, log_spam, started_token
-from . import bp, lockout, registration, tokens
+from ..security import NO_STORE, PRIVATE, is_safe_redirect, no_store
+from ..spam import FRESH, REPLAYED, started_token
+from ..views import SPAM, form_page, screen
+from . import lockout, registration, tokens
 from .decorators import role_required
 from .forms import (
     ApproveForm,
@@ -34,6 +37,9 @@ from .forms import (
     ResetPasswordForm,
 )
 from .models import Organisation, User, UserSession, normalise_email
+from .tasks import send_reset_link
+
+bp = Blueprint("auth", __name__)
 
 log = logging.getLogger("winlas.auth")
 
@@ -70,7 +76,7 @@ def _email_ref(email: str) -> str:
 
 def _login_page(form: LoginForm, status: int):
     # the form may come back with the address typed: keep it out of every cache.
-    return render_template("auth/login.html", form=form), status, {"Cache-Control": "no-store"}
+    return form_page("auth/login.html", form, status=status, headers=NO_STORE)
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])
@@ -172,9 +178,7 @@ def logout():
 
 
 @bp.route("/registrera", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config.get("WINLAS_REGISTER_LIMIT", "10 per hour"), methods=["POST"]
-)
+@limiter.limit(lambda: current_app.config["WINLAS_REGISTER_LIMIT"], methods=["POST"])
 def register():
     """The registration form: with a customer number, or as a request staff approve (P3)."""
     if current_user.is_authenticated:
@@ -183,30 +187,25 @@ def register():
     if request.method == "GET":
         form.started.data = started_token()
     if form.validate_on_submit():
-        reason = form.is_spam()
-        if reason:
-            log_spam("register", reason)
+        verdict = screen(form, "register")
+        if verdict == SPAM:
             return render_template("auth/refused.html"), 400, PRIVATE
-        token = form.use_token()
-        if token == REPLAYED:  # a double click: the first sending did it all
+        if verdict == REPLAYED:  # a double click: the first sending did it all
             return redirect(url_for(".registered"), 303)
-        if token in (EXPIRED, REUSED):
-            form.renew_token(token)
-            return render_template("auth/register.html", form=form), 400, PRIVATE
-        registration.register(
-            email=form.email.data,
-            password=form.password.data,
-            first_name=form.first_name.data,
-            last_name=form.last_name.data,
-            work_phone=form.work_phone.data,
-            organisation_name=form.organisation.data,
-            customer=form.customer,
-            language=current_language(),
-        )
-        # the same answer whether or not the address had an account (no enumeration)
-        return redirect(url_for(".registered"), 303)
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/register.html", form=form), status, PRIVATE
+        if verdict == FRESH:
+            registration.register(
+                email=form.email.data,
+                password=form.password.data,
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                work_phone=form.work_phone.data,
+                organisation_name=form.organisation.data,
+                customer=form.customer,
+                language=current_language(),
+            )
+            # the same answer whether or not the address had an account (no enumeration)
+            return redirect(url_for(".registered"), 303)
+    return form_page("auth/register.html", form, headers=PRIVATE)
 
 
 @bp.route("/registrera/skickat")
@@ -234,17 +233,14 @@ def confirm(token: str):
     if request.method == "POST" and form.validate_on_submit():
         registration.confirm(user)
         return render_template("auth/confirmed.html", user=user), 200, PRIVATE
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/confirm.html", form=form, user=user), status, PRIVATE
+    return form_page("auth/confirm.html", form, headers=PRIVATE, user=user)
 
 
 # password reset ----------------------------------------------------------------------------
 
 
 @bp.route("/glomt-losenord", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config.get("WINLAS_PASSWORD_RESET_LIMIT", "5 per hour"), methods=["POST"]
-)
+@limiter.limit(lambda: current_app.config["WINLAS_PASSWORD_RESET_LIMIT"], methods=["POST"])
 def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
     form = ForgotPasswordForm()
@@ -253,16 +249,11 @@ def forgot_password():
         # happen there, after the answer, so timing tells nobody who has an account.
         enqueue_reset_link(form.email.data, current_language())
         return redirect(url_for(".reset_sent"), 303)
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/forgot.html", form=form), status, PRIVATE
+    return form_page("auth/forgot.html", form, headers=PRIVATE)
 
 
 def enqueue_reset_link(email: str, language: str) -> None:
     """Hand the reset request to the queue; if the queue is away, the answer is the same."""
-    # imported here, like the mail tasks: the queue module imports the features that define
-    # tasks, which import this package
-    from .tasks import send_reset_link
-
     try:
         send_reset_link(email, language)
     except Exception:
@@ -297,8 +288,7 @@ def reset_password(token: str):
         session.clear()
         flash(_("Ditt lösenord är bytt. Logga in med det nya lösenordet."), "success")
         return redirect(url_for(".login"), 303)
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/reset.html", form=form), status, PRIVATE
+    return form_page("auth/reset.html", form, headers=PRIVATE)
 
 
 # account requests (staff) ------------------------------------------------------------------
@@ -367,3 +357,34 @@ def refuse(user_id: int):
     registration.refuse(user, current_user)
     flash(_("Ansökan är avslagen och uppgifterna raderade."), "success")
     return redirect(url_for(".requests"), 303)
+
+
+# every request --------------------------------------------------------------------------------
+
+
+@bp.after_app_request
+def no_store_for_logged_in_users(response):
+    """A page rendered for a logged-in user may hold personal data: never cache it."""
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated:
+        no_store(response)
+    return response
+
+
+@bp.before_app_request
+def record_last_activity():
+    """Keep ``User.last_active_at`` (login and requests, at most one write per user a day).
+
+    Cheap: a request without a session or remember-me cookie (most visitors, static files)
+    returns at once, and a user already seen today costs no query beyond loading the session.
+    """
+    if request.endpoint == "static":
+        return
+    config = current_app.config
+    if not (
+        request.cookies.get(config["SESSION_COOKIE_NAME"])
+        or request.cookies.get(config["REMEMBER_COOKIE_NAME"])
+    ):
+        return
+    if current_user.is_authenticated:
+        current_user.record_activity()

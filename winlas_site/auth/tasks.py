@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..tasks import task
+from ..queue import task
 from . import registration
 
 

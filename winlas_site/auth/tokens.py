@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import enum
 
-from flask import current_app
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
-
-from ..mail import external_url
+from .. import signing
+from ..links import external_url
 from .models import User
 
-CONFIRM = "account-confirm"
-RESET = "password-reset"
-MAX_TOKEN_LENGTH = 300
-MAX_ID = 2**31 - 1
+CONFIRM = signing.ACCOUNT_CONFIRM.salt
+RESET = signing.PASSWORD_RESET.salt
+PURPOSE = {CONFIRM: signing.ACCOUNT_CONFIRM, RESET: signing.PASSWORD_RESET}
 
 
 class LinkProblem(enum.Enum):
@@ -30,25 +27,20 @@ class LinkProblem(enum.Enum):
 
 def confirm_max_age() -> int:
     """Seconds a confirmation link works (``WINLAS_CONFIRM_HOURS``)."""
-    return int(current_app.config.get("WINLAS_CONFIRM_HOURS", 72)) * 3600
+    return signing.ACCOUNT_CONFIRM.seconds() or 0
 
 
 def reset_max_age() -> int:
     """Seconds a password-reset link works (``WINLAS_PASSWORD_RESET_MINUTES``)."""
-    return int(current_app.config.get("WINLAS_PASSWORD_RESET_MINUTES", 60)) * 60
+    return signing.PASSWORD_RESET.seconds() or 0
 
 
-MAX_AGE = {CONFIRM: confirm_max_age, RESET: reset_max_age}
 ENDPOINT = {CONFIRM: "auth.confirm", RESET: "auth.reset_password"}
-
-
-def _serializer(kind: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=kind)
 
 
 def make(kind: str, user: User) -> str:
     """A signed, timestamped token of ``kind`` for ``user``."""
-    return _serializer(kind).dumps([user.id, user.link_stamp()])
+    return signing.sign(PURPOSE[kind], [user.id, user.link_stamp()])
 
 
 def url(kind: str, user: User) -> str:
@@ -58,27 +50,15 @@ def url(kind: str, user: User) -> str:
 
 def read(kind: str, token: str) -> User | LinkProblem:
     """The user a token of ``kind`` names, or what is wrong with it."""
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
-        return LinkProblem.INVALID
-    serializer = _serializer(kind)
-    try:
-        payload = serializer.loads(token, max_age=MAX_AGE[kind]())
-    except SignatureExpired:
+    found = signing.read(PURPOSE[kind], token, signing.id_and_stamp)
+    if found is signing.Refused.EXPIRED:
         return LinkProblem.EXPIRED
-    except (BadData, UnicodeError, ValueError):
+    if isinstance(found, signing.Refused):
         return LinkProblem.INVALID
-    if (
-        not isinstance(payload, list)
-        or len(payload) != 2
-        or not isinstance(payload[0], int)
-        or isinstance(payload[0], bool)
-        or not 0 < payload[0] <= MAX_ID
-        or not isinstance(payload[1], str)
-    ):
-        return LinkProblem.INVALID
-    user = User.get_or_none(User.id == payload[0])
+    user_id, stamp = found.value
+    user = User.get_or_none(User.id == user_id)
     if user is None:
         return LinkProblem.INVALID
-    if user.link_stamp() != payload[1]:
+    if user.link_stamp() != stamp:
         return LinkProblem.USED
     return user

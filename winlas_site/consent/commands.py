@@ -7,14 +7,16 @@ import json
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
-from ..auth.models import now
+from ..clock import now
 from ..cookies import MONTH_DAYS
-from . import bp
 from .models import ConsentRecord
 
+group = AppGroup("consent", help="The proofs of consent.")
 
-@bp.cli.command("stats")
+
+@group.command("stats")
 @click.option("--days", default=30, show_default=True, help="How many days back.")
 def stats_command(days: int) -> None:
     """Print decisions per day and action (accept_all, reject_all, custom, …) as JSON."""
@@ -23,7 +25,7 @@ def stats_command(days: int) -> None:
     click.echo(json.dumps({day.isoformat(): actions for day, actions in counts.items()}))
 
 
-@bp.cli.command("purge")
+@group.command("purge")
 def purge_command() -> None:
     """Delete proofs of consent older than WINLAS_CONSENT_RECORD_MONTHS."""
     months = current_app.config["WINLAS_CONSENT_RECORD_MONTHS"]

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import Request, Response, current_app, g, request
-from itsdangerous import BadSignature, URLSafeSerializer
+from user_agents import parse as parse_user_agent
 
-from ..cookies import OPTIONAL_CATEGORIES, REVISION, declared, in_category
+from .. import signing
+from ..cookies import OPTIONAL_CATEGORIES, REVISION, in_category, registered
 from ..i18n import current_language
 from .models import ConsentRecord
 from .texts import texts_digest
@@ -22,6 +23,16 @@ from .texts import texts_digest
 CONSENT_COOKIE = "winlas_consent"
 VISITOR_COOKIE = "winlas_vid"
 _HEX_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@lru_cache(maxsize=256)
+def _family(user_agent: str) -> str:
+    return parse_user_agent(user_agent).browser.family or "Other"
+
+
+def ua_family() -> str:
+    """The browser family of the request (never the full user agent), for the proof."""
+    return _family(request.headers.get("User-Agent", "")[:512])
 
 
 @dataclass(frozen=True)
@@ -40,13 +51,10 @@ class Consent:
         }
 
 
-def _serializer(secret_key: str | bytes | None = None) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key or current_app.secret_key, salt="winlas-consent")
-
-
 def _parse(raw: str | None) -> Consent | None:
     """A Consent from a cookie value, or None when it is missing, forged or malformed."""
-    if not raw or len(raw) > 512:
+    # checked before the cache too, so that no overlong value is kept in it
+    if not raw or len(raw) > signing.CONSENT.max_length:
         return None
     return _verified(raw, current_app.secret_key)
 
@@ -54,10 +62,11 @@ def _parse(raw: str | None) -> Consent | None:
 # a visitor sends the same cookie with every request: verify each distinct value once
 @lru_cache(maxsize=8192)
 def _verified(raw: str, secret_key: str) -> Consent | None:
-    try:
-        data = _serializer(secret_key).loads(raw)
-    except BadSignature:
-        return None
+    return signing.unsign(signing.CONSENT, raw, _consent_of, secret_key=secret_key)
+
+
+def _consent_of(data: object) -> Consent | None:
+    """The Consent a verified cookie payload holds, or None when it is not one."""
     if not isinstance(data, dict):
         return None
     cid, categories, revision, stamp = data.get("id"), data.get("c"), data.get("r"), data.get("t")
@@ -86,7 +95,9 @@ def _lifetime_seconds() -> int:
 @lru_cache(maxsize=16)
 def _max_age_of(_months: int) -> int:
     # keyed on the setting: the registry computes it, once per value
-    return declared(CONSENT_COOKIE).max_age()
+    max_age = registered(CONSENT_COOKIE).max_age()
+    assert max_age is not None, "the consent cookie lives WINLAS_CONSENT_MONTHS, not a session"
+    return max_age
 
 
 def read(req: Request) -> tuple[Consent | None, str | None]:
@@ -170,7 +181,7 @@ def store(response: Response, consent: Consent) -> Response:
     secure = request.is_secure or config["SESSION_COOKIE_SECURE"]
     response.set_cookie(
         CONSENT_COOKIE,
-        _serializer().dumps(consent.payload()),
+        signing.sign(signing.CONSENT, consent.payload()),
         max_age=_lifetime_seconds(),
         domain=config["WINLAS_COOKIE_DOMAIN"] or None,
         secure=secure,
@@ -190,7 +201,7 @@ def store(response: Response, consent: Consent) -> Response:
         response.set_cookie(
             VISITOR_COOKIE,
             uuid.uuid4().hex,
-            max_age=declared(VISITOR_COOKIE).max_age(),
+            max_age=registered(VISITOR_COOKIE).max_age(),
             secure=secure,
             httponly=True,
             samesite="Lax",

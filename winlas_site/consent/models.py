@@ -6,8 +6,8 @@ import datetime
 
 import peewee
 
-from ..auth.models import now
-from ..db import BaseModel
+from ..clock import now
+from ..db import BaseModel, rows
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw", "gpc")
 
@@ -34,12 +34,14 @@ class ConsentRecord(BaseModel):
     }
 
     @classmethod
-    def history(cls, consent_id: str) -> peewee.ModelSelect:
+    def history(cls, consent_id: str) -> peewee.ModelSelect[ConsentRecord]:
         """Every decision made under one consent id, oldest first."""
         return cls.select().where(cls.consent_id == consent_id).order_by(cls.created_at, cls.id)
 
     @classmethod
-    def daily_counts(cls, start: datetime.date, end: datetime.date) -> dict:
+    def daily_counts(
+        cls, start: datetime.date, end: datetime.date
+    ) -> dict[datetime.date, dict[str, int]]:
         """{day: {action: count}} for decisions made from ``start`` up to and including ``end``."""
         day = peewee.fn.DATE(cls.created_at)
         query = (
@@ -53,8 +55,8 @@ class ConsentRecord(BaseModel):
             .order_by(day)
             .tuples()
         )
-        counts: dict = {}
-        for found_day, action, n in query:
+        counts: dict[datetime.date, dict[str, int]] = {}
+        for found_day, action, n in rows(query):
             # the drivers answer DATE() as text, a date or a datetime
             if isinstance(found_day, str):
                 found_day = datetime.date.fromisoformat(found_day[:10])

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
-from user_agents import parse as parse_user_agent
 
-from .. import access, profiling
+from .. import access
 from ..extensions import csrf
-from ..security import is_safe_redirect
-from . import bp, core
+from ..security import NO_STORE, is_safe_redirect
+from . import core
 from .models import ConsentRecord
+from .signals import consent_changed
+
+bp = Blueprint("consent", __name__)
 
 CHOICES = {"accept_all", "reject_all", "save", "settings"}
-
-
-@lru_cache(maxsize=256)
-def _family(user_agent: str) -> str:
-    return parse_user_agent(user_agent).browser.family or "Other"
-
-
-def ua_family() -> str:
-    """The browser family of the request (never the full user agent)."""
-    return _family(request.headers.get("User-Agent", "")[:512])
 
 
 def is_same_origin() -> bool:
@@ -63,16 +63,16 @@ def decide():
     else:
         wanted = {c for c in ("statistics", "marketing") if request.form.get(c) == "on"}
         action = "custom"
-    had_marketing = core.allows(request, "marketing")
-    consent = core.decide(action, wanted, urlsplit(target).path, ua_family())
-    if had_marketing and "marketing" not in consent.categories:
-        # a withdrawn marketing consent deletes the interest profile at once (P17); no opt-out
-        # is kept: without consent nothing is profiled anyway
-        profiling.forget_profile(
-            user=current_user if current_user.is_authenticated else None,
-            request=request,
-            opt_out=False,
-        )
+    before = {c for c in ("statistics", "marketing") if core.allows(request, c)}
+    consent = core.decide(action, wanted, urlsplit(target).path, core.ua_family())
+    # the features that keep data under a category act on a withdrawal (profiling: P17)
+    consent_changed.send(
+        current_app._get_current_object(),
+        before=frozenset(before),
+        after=consent,
+        user=current_user if current_user.is_authenticated else None,
+        request=request,
+    )
     if request.accept_mimetypes.best == "application/json":
         response = jsonify(
             consent_id=consent.id,
@@ -105,5 +105,5 @@ def receipt():
             "consent/receipt.html", consent=consent, consent_id=consent_id, history=history
         ),
         200,
-        {"Cache-Control": "no-store"},
+        NO_STORE,
     )

@@ -10,9 +10,11 @@ from wtforms import (
     BooleanField,
     HiddenField,
     RadioField,
-    SelectChoice,
     StringField,
 )
+
+# types-WTForms 3.2 lacks WTForms 3.3's SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import BaseForm, MultiCheckboxField, PersonFields, strip
@@ -30,7 +32,8 @@ DIETARY_LABELS = {
 
 
 class SignupForm(PersonFields, SpamFields, BaseForm):
-    dietary = MultiCheckboxField(
+    # types-WTForms 3.2 lacks WTForms 3.3's invalid_choice_message
+    dietary = MultiCheckboxField(  # type: ignore[call-arg]
         _l("Kostavvikelser"),
         choices=[SelectChoice(code, DIETARY_LABELS[code]) for code in DIETARY_CHOICES],
         invalid_choice_message=_l("Välj bland alternativen i listan."),
@@ -95,7 +98,8 @@ def signup_form_for(session: CourseSession, **kwargs) -> SignupForm:
         name = f"seminar_{index}"
         names.append(name)
         # one radio group per start time: at most one seminar at a time, by construction
-        attrs[name] = RadioField(
+        # types-WTForms 3.2 lacks WTForms 3.3's invalid_choice_message
+        attrs[name] = RadioField(  # type: ignore[call-arg]
             _l(
                 "Seminarier %(date)s kl. %(time)s",
                 date=format_date(starts_at.date(), "d MMMM"),

@@ -9,9 +9,10 @@ from collections.abc import Iterable
 
 import peewee
 
-from ..auth.models import User, now
+from ..auth.models import User
+from ..clock import local_now, now
 from ..content import ContentPage
-from ..db import BaseModel, database
+from ..db import BaseModel, database, rows
 from ..i18n import Translated
 from ..leads.models import Contact, normalise_address
 
@@ -19,11 +20,6 @@ from ..leads.models import Contact, normalise_address
 DIETARY_CHOICES = ("vegetarian", "vegan", "gluten", "lactose", "nuts", "other")
 STATUSES = ("confirmed", "waitlisted", "cancelled")
 ACTIVE = ("confirmed", "waitlisted")
-
-
-def local_now() -> datetime.datetime:
-    """Session times are naive local Swedish time, as entered: compare them with this."""
-    return datetime.datetime.now()
 
 
 def _write_transaction():
@@ -41,6 +37,10 @@ class Course(ContentPage):
     audience_en = peewee.TextField(default="")
     price_sek = peewee.IntegerField(default=0)
     product_slug = peewee.CharField(max_length=80, null=True)
+    # backref of CourseSession.course
+    sessions: peewee.ModelSelect[CourseSession]
+    # the sessions still to come, set on the courses ``listed`` returns
+    upcoming: list[CourseSession]
 
     @classmethod
     def listed(cls) -> list[Course]:
@@ -59,7 +59,7 @@ class Course(ContentPage):
         far = datetime.datetime.max
         return sorted(courses, key=lambda c: c.upcoming[0].starts_at if c.upcoming else far)
 
-    def sessions_in_order(self) -> peewee.ModelSelect:
+    def sessions_in_order(self) -> peewee.ModelSelect[CourseSession]:
         """This course's sessions, earliest first."""
         return self.sessions.order_by(CourseSession.starts_at)
 
@@ -80,12 +80,18 @@ class Course(ContentPage):
 
 class CourseSession(Translated, BaseModel):
     course = peewee.ForeignKeyField(Course, backref="sessions", on_delete="CASCADE")
+    course_id: int
     starts_at = peewee.DateTimeField()
     ends_at = peewee.DateTimeField()
     place_sv = peewee.CharField(max_length=200)
     place_en = peewee.CharField(max_length=200, default="")
     online = peewee.BooleanField(default=False)
     capacity = peewee.IntegerField(default=20)
+    # backrefs of Registration.course_session and SeminarSlot.course_session
+    registrations: peewee.ModelSelect[Registration]
+    seminar_slots: peewee.ModelSelect[SeminarSlot]
+    # the confirmed sign-ups, set on the sessions ``Course.upcoming_with_seats`` returns
+    confirmed: int
 
     @property
     def is_open(self) -> bool:
@@ -103,13 +109,13 @@ class CourseSession(Translated, BaseModel):
             .group_by(Registration.course_session)
             .tuples()
         )
-        return dict(query)
+        return dict(rows(query))
 
     def seats_left(self) -> int:
         """Free places (never below zero)."""
         return max(0, self.capacity - self.registrations_with("confirmed").count())
 
-    def registrations_with(self, *statuses: str) -> peewee.ModelSelect:
+    def registrations_with(self, *statuses: str) -> peewee.ModelSelect[Registration]:
         """This session's sign-ups in one of ``statuses``."""
         return self.registrations.where(Registration.status.in_(statuses))
 
@@ -156,6 +162,7 @@ class SeminarSlot(Translated, BaseModel):
     course_session = peewee.ForeignKeyField(
         CourseSession, backref="seminar_slots", on_delete="CASCADE"
     )
+    course_session_id: int
     title_sv = peewee.CharField(max_length=200)
     title_en = peewee.CharField(max_length=200, default="")
     starts_at = peewee.DateTimeField()
@@ -175,7 +182,7 @@ class SeminarSlot(Translated, BaseModel):
             .group_by(RegistrationSeminar.slot)
             .tuples()
         )
-        return dict(query)
+        return dict(rows(query))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -213,9 +220,12 @@ class Registration(BaseModel):
     course_session = peewee.ForeignKeyField(
         CourseSession, backref="registrations", on_delete="CASCADE"
     )
+    course_session_id: int
     contact = peewee.ForeignKeyField(Contact, backref="registrations", on_delete="CASCADE")
+    contact_id: int
     # set when the participant signed up logged in, with the account's own address
     user = peewee.ForeignKeyField(User, null=True, backref="registrations", on_delete="SET NULL")
+    user_id: int | None
     status = peewee.CharField(max_length=12, default="confirmed")  # confirmed|waitlisted|cancelled
     position = peewee.IntegerField(null=True)  # order on the waitlist, None when not waiting
     dietary_choices = peewee.CharField(max_length=100, default="")  # comma-separated codes
@@ -390,7 +400,7 @@ class Registration(BaseModel):
         return promoted
 
     @classmethod
-    def with_details(cls) -> peewee.ModelSelect:
+    def with_details(cls) -> peewee.ModelSelect[Registration]:
         """Sign-ups joined with their contact, session and course."""
         return (
             cls.select(cls, Contact, CourseSession, Course)
@@ -402,19 +412,19 @@ class Registration(BaseModel):
         )
 
     @classmethod
-    def for_email(cls, email: str) -> peewee.ModelSelect:
+    def for_email(cls, email: str) -> peewee.ModelSelect[Registration]:
         """Every sign-up of this mailbox, earliest session first."""
         return cls.with_details().where(Contact.email == normalise_address(email))
 
     @classmethod
-    def for_user(cls, user: User) -> peewee.ModelSelect:
+    def for_user(cls, user: User) -> peewee.ModelSelect[Registration]:
         """The sign-ups of a logged-in contact: made from the account, or with its address."""
         return cls.with_details().where(
             (cls.user == user) | (Contact.email == normalise_address(user.email))
         )
 
     @classmethod
-    def participants(cls, course: Course) -> peewee.ModelSelect:
+    def participants(cls, course: Course) -> peewee.ModelSelect[Registration]:
         """Every sign-up of ``course``: session by session, confirmed, then the waitlist in
         order, then cancelled ones."""
         order = peewee.Case(cls.status, (("confirmed", 0), ("waitlisted", 1)), 2)
@@ -444,7 +454,9 @@ class RegistrationSeminar(BaseModel):
     """A seminar slot a participant chose."""
 
     registration = peewee.ForeignKeyField(Registration, backref="seminars", on_delete="CASCADE")
+    registration_id: int
     slot = peewee.ForeignKeyField(SeminarSlot, backref="choices", on_delete="CASCADE")
+    slot_id: int
 
     PERSONAL_DATA = {
         "slot": ("seminar choice", "planning the event's parallel sessions (P4)"),
@@ -459,7 +471,7 @@ class RegistrationSeminar(BaseModel):
         ids = [r.id for r in registrations]
         chosen: dict[int, list[int]] = {}
         if ids:
-            for registration_id, slot_id in (
+            for registration_id, slot_id in rows(
                 cls.select(cls.registration, cls.slot).where(cls.registration.in_(ids)).tuples()
             ):
                 chosen.setdefault(registration_id, []).append(slot_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -25,8 +26,9 @@ from ..forms import BaseForm
 from ..i18n import current_language
 from ..leads.models import Contact
 from ..products.models import Product
-from ..spam import EXPIRED, REUSED, log_spam, started_token
-from . import bp
+from ..security import NO_STORE
+from ..spam import EXPIRED, REUSED, started_token
+from ..views import SPAM, form_page, screen
 from .forms import signup_form_for
 from .models import (
     AlreadyRegistered,
@@ -47,7 +49,8 @@ from .signup import (
     send_email,
 )
 
-NO_STORE = {"Cache-Control": "no-store"}
+bp = Blueprint("courses", __name__)
+
 STAFF_ROLES = ("staff", "marketer")
 # the flask session key naming the course session the thank-you page describes: the session,
 # never the sign-up, whose id and status would tell a new address from one signed up before
@@ -100,7 +103,7 @@ def _prefill() -> dict:
 
 
 def _signup_limit() -> str:
-    return current_app.config.get("WINLAS_COURSE_SIGNUP_LIMIT", "30 per hour")
+    return current_app.config["WINLAS_COURSE_SIGNUP_LIMIT"]
 
 
 @bp.route(f"/utbildningar/<slug:slug>/anmalan/<{SESSION_ID}>", methods=["GET", "POST"])
@@ -114,19 +117,15 @@ def signup(slug: str, session_id: int):
     if request.method == "GET":
         form.started.data = started_token()
         form.submission.data = uuid.uuid4().hex
-    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
-        reason = form.is_spam()
-        if reason:
-            log_spam("course_signup", reason)
+        verdict = screen(form, "course_signup")
+        if verdict == SPAM:
             return render_template("courses/refused.html", course=course), 400, NO_STORE
-        token = form.use_token()
-        if token in (EXPIRED, REUSED):
+        if verdict in (EXPIRED, REUSED):
             # back with what was typed, a fresh token and a fresh id (the old id belongs to the
             # first sending: sent again with it, this form would count as its double click)
-            form.renew_token(token)
             form.submission.data = uuid.uuid4().hex
-            return _signup_page(course, course_session, form, 400)
+            return _signup_page(course, course_session, form)
         try:
             registration = _sign_up(course_session, form)
         except AlreadyRegistered as taken:
@@ -151,20 +150,17 @@ def signup(slug: str, session_id: int):
                 "confirmation" if registration.status == "confirmed" else "waitlisted",
             )
             return _thanks_redirect(course, course_session)
-    return _signup_page(course, course_session, form, status)
+    return _signup_page(course, course_session, form)
 
 
-def _signup_page(course, course_session, form, status: int):
-    return (
-        render_template(
-            "courses/signup.html",
-            course=course,
-            course_session=course_session,
-            seats_left=course_session.seats_left(),
-            form=form,
-        ),
-        status,
-        NO_STORE,
+def _signup_page(course, course_session, form):
+    return form_page(
+        "courses/signup.html",
+        form,
+        headers=NO_STORE,
+        course=course,
+        course_session=course_session,
+        seats_left=course_session.seats_left(),
     )
 
 

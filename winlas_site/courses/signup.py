@@ -6,16 +6,16 @@ import datetime
 import logging
 
 from flask import current_app, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .models import Registration, local_now, waitlist_rank
+from .. import clock, signing
+from ..clock import local_now
+from ..mail import queue_email
+from ..mail.models import OutboxMessage
+from .models import Registration, waitlist_rank
 
 log = logging.getLogger("winlas.courses")
 
-CANCEL_SALT = "course-cancel"
-# a link is refused after its session has started; this only bounds a forgotten one further
-CANCEL_MAX_AGE = 2 * 366 * 24 * 3600
-MAX_TOKEN_LENGTH = 300
+CANCEL_SALT = signing.COURSE_CANCEL.salt
 
 
 class InvalidLink(Exception):
@@ -26,10 +26,6 @@ class ExpiredLink(InvalidLink):
     """A genuine cancellation link whose session has already started."""
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=CANCEL_SALT)
-
-
 def _stamp(registration: Registration) -> str:
     # ties the link to this row: an id reused after an erasure does not reopen an old link
     return registration.created_at.strftime("%Y%m%d%H%M%S%f")
@@ -37,7 +33,7 @@ def _stamp(registration: Registration) -> str:
 
 def cancel_token(registration: Registration) -> str:
     """The signed token of a registration's cancellation link."""
-    return _serializer().dumps([registration.id, _stamp(registration)])
+    return signing.sign(signing.COURSE_CANCEL, [registration.id, _stamp(registration)])
 
 
 def cancel_url(registration: Registration) -> str:
@@ -48,22 +44,14 @@ def cancel_url(registration: Registration) -> str:
 
 def registration_from_token(token: str) -> Registration:
     """The registration a cancellation token names; ``InvalidLink``/``ExpiredLink`` else."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    # a link past its signature's age (signing.COURSE_CANCEL) is simply invalid: its session
+    # started long ago
+    found = signing.unsign(signing.COURSE_CANCEL, token, signing.id_and_stamp)
+    if found is None:
         raise InvalidLink()
-    try:
-        payload = _serializer().loads(token, max_age=CANCEL_MAX_AGE)
-    except BadSignature as exc:  # SignatureExpired is a BadSignature too
-        raise InvalidLink() from exc
-    if (
-        not isinstance(payload, list)
-        or len(payload) != 2
-        or not isinstance(payload[0], int)
-        or isinstance(payload[0], bool)
-        or not 0 < payload[0] < 2**31
-    ):
-        raise InvalidLink()
-    registration = Registration.get_or_none(Registration.id == payload[0])
-    if registration is None or _stamp(registration) != payload[1]:
+    registration_id, stamp = found
+    registration = Registration.get_or_none(Registration.id == registration_id)
+    if registration is None or _stamp(registration) != stamp:
         raise InvalidLink()
     if registration.course_session.starts_at <= local_now():
         raise ExpiredLink()
@@ -80,9 +68,7 @@ REMINDER_INTERVAL = datetime.timedelta(hours=24)
 def remind(registration: Registration) -> None:
     """Tell the owner of the address that someone signed it up again, at most once a day:
     the form answers repeated attempts the same way, so only this mail could flood a mailbox."""
-    from ..mail.models import OutboxMessage
-
-    since = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - REMINDER_INTERVAL
+    since = clock.now() - REMINDER_INTERVAL
     related = f"registration-reminder:{registration.id}"
     if OutboxMessage.for_related(related).where(OutboxMessage.created_at >= since).exists():
         return
@@ -94,8 +80,6 @@ def send_email(registration: Registration, name: str, related: str = "") -> None
 
     The sign-up is already committed: a mail problem is logged and never undoes it.
     """
-    from ..mail import queue_email
-
     assert name in EMAILS, name
     session = registration.course_session
     course = session.course

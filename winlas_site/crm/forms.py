@@ -1,7 +1,10 @@
 """Staff forms on a lead."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
+
+# types-WTForms 3.2 lacks WTForms 3.3's SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length
 
 from ..forms import BaseForm

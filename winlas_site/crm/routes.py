@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from playhouse.flask_utils import PaginatedQuery
@@ -13,9 +13,10 @@ from ..auth.models import Organisation, User
 from ..db import database
 from ..forms import has_control_characters
 from ..leads.models import LEAD_TYPES, STATUSES, Lead, LeadNote
-from . import bp
 from .csvexport import to_csv
 from .forms import STATUS_LABELS, LeadUpdateForm, NoteForm
+
+bp = Blueprint("crm", __name__, url_prefix="/crm")
 
 PER_PAGE = 25
 # docs/ARCHITECTURE.md: marketers read and export the CRM; only staff (and admins) work leads

@@ -1,10 +1,11 @@
 """Views: /kundsidor and /kundsidor/<slug>."""
 
-from flask import abort, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import login_required
 
-from . import bp
 from .models import KINDS, CustomerResource
+
+bp = Blueprint("customer", __name__)
 
 
 @bp.route("/kundsidor")

@@ -7,12 +7,17 @@ time.
 """
 
 import datetime
+from typing import Any
+
+# each row holds the keyword arguments of one model's ``create`` (courses also their
+# ``sessions``, seminars the course slug and start time they belong to)
+Row = dict[str, Any]
 
 # ---------------------------------------------------------------------------
 # Products
 # ---------------------------------------------------------------------------
 
-PRODUCTS = [
+PRODUCTS: list[Row] = [
     {
         "slug": "winlas-bibliotek",
         "name": "WinLas Bibliotek",
@@ -396,7 +401,7 @@ PRODUCTS = [
 # Courses and events
 # ---------------------------------------------------------------------------
 
-COURSES = [
+COURSES: list[Row] = [
     {
         "slug": "grundkurs-winlas-bibliotek",
         "kind": "course",
@@ -738,7 +743,7 @@ COURSES = [
 
 # Parallel seminars of the Användardagar event: at each start time a participant picks at
 # most one. "course_slug" and "session_starts_at" name the event session they belong to.
-SEMINARS = [
+SEMINARS: list[Row] = [
     {
         "course_slug": "anvandardagar-2027",
         "session_starts_at": datetime.datetime(2027, 5, 19, 9, 30),
@@ -799,7 +804,7 @@ SEMINARS = [
 # News, articles and webinars
 # ---------------------------------------------------------------------------
 
-ARTICLES = [
+ARTICLES: list[Row] = [
     {
         "slug": "elevimport-direkt-via-ss-12000",
         "kind": "news",
@@ -1124,7 +1129,7 @@ ARTICLES = [
 # Customer pages: releases, documentation, manuals, videos
 # ---------------------------------------------------------------------------
 
-CUSTOMER_RESOURCES = [
+CUSTOMER_RESOURCES: list[Row] = [
     {
         "slug": "winlas-bibliotek-8-4-0",
         "kind": "release",
@@ -1659,7 +1664,7 @@ CUSTOMER_RESOURCES = [
 # Sub-processors (demo data only; the real list replaces it)
 # ---------------------------------------------------------------------------
 
-SUBPROCESSORS = [
+SUBPROCESSORS: list[Row] = [
     {
         "name": "Nordisk Serverhall AB (exempel)",
         "purpose_sv": "Drift och hosting av WinLas molntjänster och webbplats i datacenter i Sverige.",

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime
 import random
 
+import analytics
+
+from .. import clock
 from ..auth.models import Organisation, User
 from ..courses.models import Course, CourseSession, SeminarSlot
 from ..customer.models import CustomerResource
@@ -102,18 +105,12 @@ def leads_for_conversions(seed: int) -> int:
     """A lead in the CRM for each contact, quote and demo conversion the demo traffic holds,
     made when it was sent: the dashboard's daily conversions (the site's leads) then tell the
     same story as its campaign and landing-page conversions (the analytics events)."""
-    from analytics.models import Event
-
     rng = random.Random(seed)
-    sent = (
-        Event.select(Event.name, Event.occurred_at)
-        .where((Event.type == "conversion") & Event.name.in_(list(LEAD_TYPES)))
-        .order_by(Event.occurred_at, Event.id)
-    )
-    newest = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    sent = analytics.sent_conversions(LEAD_TYPES)
+    newest = clock.now()
     made = 0
     with database.atomic():
-        for number, event in enumerate(sent, 1):
+        for number, (name, occurred_at) in enumerate(sent, 1):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             place = rng.choice(MUNICIPALITIES)
             person = {
@@ -123,20 +120,20 @@ def leads_for_conversions(seed: int) -> int:
             }
             contact = Contact.create(
                 email=f"{_ascii(first)}.{_ascii(last)}{number}@{_ascii(place)}.exempel.se",
-                created_at=event.occurred_at,
-                updated_at=event.occurred_at,
+                created_at=occurred_at,
+                updated_at=occurred_at,
                 **person,
             )
             # older leads have been worked on, the newest wait for someone
-            old = newest - event.occurred_at > AGE_OF_DONE_LEADS
+            old = newest - occurred_at > AGE_OF_DONE_LEADS
             Lead.create(
                 contact=contact,
-                type=LEAD_TYPES[event.name],
+                type=LEAD_TYPES[name],
                 status=rng.choice(("kontaktad", "kvalificerad", "vunnen", "forlorad"))
                 if old
                 else "ny",
                 idempotency_key=f"demo-traffic-{seed}-{number}",
-                created_at=event.occurred_at,
+                created_at=occurred_at,
                 **person,
             )
             made += 1

@@ -6,22 +6,23 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..account import data as person
 from ..account.forms import DsarEraseForm, LookupForm, ObjectionForm
 from ..account.models import AuditEntry
-from ..account.routes import download
 from ..auth.decorators import role_required
 from ..auth.models import User
 from ..crm.csvexport import to_csv
 from ..i18n import current_language
 from ..leads.models import normalise_address
-from ..newsletter.models import Preference, Subscription
+from ..preferences import record_objection
 from ..security import PRIVATE
-from . import bp
+from ..views import json_download
+
+bp = Blueprint("dsar", __name__, url_prefix="/dataskydd")
 
 log = logging.getLogger("winlas.dsar")
 
@@ -84,9 +85,7 @@ def export():
     address = normalise_address(form.email.data)
     found = person.person_data(address)
     AuditEntry.record("export", actor=current_user, email=address, details=person.summary(found))
-    response = download(found)
-    response.headers["Content-Disposition"] = 'attachment; filename="winlas-dsar-export.json"'
-    return response
+    return json_download(found, "winlas-dsar-export.json")
 
 
 @bp.route("/radera", methods=["POST"])
@@ -117,36 +116,19 @@ def erase():
 @role_required("admin")
 def objection():
     """Record an objection made by email: to profiling, to the newsletter, or both (P19)."""
-    from .. import profiling
-
     form = ObjectionForm()
     if not form.validate_on_submit():
         if form.email.data and not form.email.errors:
             return _person_page(normalise_address(form.email.data), 400, objection_form=form)
         return _tool(form, 400)
     address = normalise_address(form.email.data)
-    preference = Preference.for_email(address)
-    if form.profiling.data and not preference.profiling_objection:
-        preference.apply(
-            newsletter=preference.newsletter,
-            object_to_profiling=True,
-            email_tracking=preference.email_tracking_consent,
-            source=url_for(".objection"),
-            language=current_language(),
-        )
-    if form.profiling.data:
-        profiling.forget_profile(email=address)
-    if form.newsletter.data:
-        subscription = Subscription.by_email(address)
-        if subscription is not None:
-            subscription.unsubscribe()
-        else:
-            preference.mirror(newsletter=False)
-    AuditEntry.record(
-        "objection",
+    record_objection(
+        address,
+        profiling_objection=bool(form.profiling.data),
+        newsletter_objection=bool(form.newsletter.data),
         actor=current_user,
-        email=address,
-        details={"profiling": bool(form.profiling.data), "newsletter": bool(form.newsletter.data)},
+        source=url_for(".objection"),
+        language=current_language(),
     )
     return _person_page(address, done=True)
 

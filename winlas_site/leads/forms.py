@@ -8,10 +8,12 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectChoice,
     SelectField,
     TextAreaField,
 )
+
+# types-WTForms 3.2 lacks WTForms 3.3's SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import BaseForm, MultiCheckboxField, PersonFields

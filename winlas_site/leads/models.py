@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from collections.abc import Iterator
+from typing import Any
 
 import peewee
 
-from ..auth import addresses
-from ..auth.models import Organisation, User, now
+from .. import addresses
+from ..auth.models import Organisation, User
+from ..clock import now
 from ..db import BaseModel, database
 
 LEAD_TYPES = ("question", "quote", "demo")
@@ -16,7 +19,7 @@ STATUSES = ("ny", "kontaktad", "kvalificerad", "vunnen", "forlorad")
 ORGANISATION_TYPES = ("school", "municipal_library", "agency", "company")
 
 
-# the lookup key of the one address rule (``auth.addresses``: case, IDNA domains, look-alikes,
+# the lookup key of the one address rule (``addresses``: case, IDNA domains, look-alikes,
 # +tags), under the name the CRM's neighbours import. Contacts are stored by ``canonical``.
 normalise_address = addresses.normalise
 
@@ -30,10 +33,13 @@ class Contact(BaseModel):
     last_name = peewee.CharField(max_length=100)
     organisation_name = peewee.CharField(max_length=200, default="")
     organisation = peewee.ForeignKeyField(Organisation, null=True, backref="contacts")
+    organisation_id: int | None
     work_phone = peewee.CharField(max_length=40, default="")
     products_of_interest = peewee.TextField(default="")  # one product slug per line
     created_at = peewee.DateTimeField(default=now)
     updated_at = peewee.DateTimeField(default=now)
+    # backref of Lead.contact
+    leads: peewee.ModelSelect[Lead]
 
     PERSONAL_DATA = {
         "email": ("contact", "first contact, customer register (P1, P11)"),
@@ -83,6 +89,7 @@ class Contact(BaseModel):
 
 class Lead(BaseModel):
     contact = peewee.ForeignKeyField(Contact, backref="leads", on_delete="CASCADE")
+    contact_id: int
     type = peewee.CharField(max_length=10)  # question | quote | demo
     # the person fields as typed into this form: the contact keeps its own (an anonymous form
     # never overwrites them, see Contact.upsert), staff see both
@@ -92,6 +99,7 @@ class Lead(BaseModel):
     work_phone = peewee.CharField(max_length=40, default="")
     status = peewee.CharField(max_length=15, default="ny")
     owner = peewee.ForeignKeyField(User, null=True, backref="leads_owned", on_delete="SET NULL")
+    owner_id: int | None
     message = peewee.TextField(default="")
     organisation_type = peewee.CharField(max_length=20, default="")
     sites = peewee.IntegerField(null=True)
@@ -104,6 +112,8 @@ class Lead(BaseModel):
     consent_text_version = peewee.CharField(max_length=20, default="")
     idempotency_key = peewee.CharField(max_length=64, unique=True)
     created_at = peewee.DateTimeField(default=now, index=True)
+    # backref of LeadNote.lead
+    notes: peewee.ModelSelect[LeadNote]
 
     PERSONAL_DATA = {
         "first_name": ("identity", "answer the inquiry (P11), as typed in the form"),
@@ -118,7 +128,7 @@ class Lead(BaseModel):
     @classmethod
     def listing(
         cls, type: str = "", status: str = "", owner: int | None = None, search: str = ""
-    ) -> peewee.ModelSelect:
+    ) -> peewee.ModelSelect[Lead]:
         """The staff list: newest first, narrowed by the filters given."""
         query = (
             cls.select(cls, Contact, User)
@@ -161,7 +171,7 @@ DOUBLE_SUBMIT_WINDOW = datetime.timedelta(seconds=60)
 
 
 @contextlib.contextmanager
-def write_transaction(locked: peewee.ModelSelect):
+def write_transaction(locked: peewee.ModelSelect[Any]) -> Iterator[None]:
     """A transaction in which concurrent writers take turns: SQLite takes its write lock at
     BEGIN (IMMEDIATE); PostgreSQL locks the row(s) of ``locked`` with SELECT ... FOR UPDATE."""
     if isinstance(database.obj, peewee.SqliteDatabase):
@@ -175,7 +185,9 @@ def write_transaction(locked: peewee.ModelSelect):
 
 class LeadNote(BaseModel):
     lead = peewee.ForeignKeyField(Lead, backref="notes", on_delete="CASCADE")
+    lead_id: int
     author = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    author_id: int | None
     text = peewee.TextField()
     created_at = peewee.DateTimeField(default=now)
 
@@ -214,8 +226,6 @@ def submit_inquiry(
     and stores nothing more. Returns (lead, created).
     """
     typed = {name: contact_fields.get(name) or "" for name in TYPED_FIELDS}
-    from ..db import database
-
     existing = Lead.get_or_none(Lead.idempotency_key == submission)
     if existing is not None:
         return existing, False

@@ -7,18 +7,22 @@ import logging
 import re
 import uuid
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from .. import conversions
 from ..extensions import limiter
 from ..i18n import current_language
+from ..mail import checked_address, queue_email
+from ..newsletter.mailing import start_subscription
 from ..products.models import Product
-from ..spam import EXPIRED, REUSED, log_spam, started_token
-from . import bp
+from ..spam import EXPIRED, REUSED, started_token
+from ..views import SPAM, form_page, screen
 from .forms import FORMS, MARKETING_CONSENT_VERSION
 from .models import normalise_address, submit_inquiry
+
+bp = Blueprint("leads", __name__)
 
 log = logging.getLogger("winlas.leads")
 
@@ -43,17 +47,14 @@ def _inquiry(kind: str):
         form.submission.data = uuid.uuid4().hex
         form.started.data = started_token()
     if form.validate_on_submit():
-        reason = form.is_spam()
-        if reason:
-            log_spam(kind, reason)
+        verdict = screen(form, kind)
+        if verdict == SPAM:
             return render_template("leads/refused.html"), 400
-        token = form.use_token()
-        if token in (EXPIRED, REUSED):
+        if verdict in (EXPIRED, REUSED):
             # the form back with what was typed, a fresh token and a fresh id: sent again, it
             # is a new inquiry (the old id would be taken for a double click of the first one)
-            form.renew_token(token)
             form.submission.data = uuid.uuid4().hex
-            return render_template(TEMPLATES[kind], form=form, kind=kind), 400
+            return form_page(TEMPLATES[kind], form, kind=kind)
         lead, created = submit_inquiry(
             kind,
             _submission_key(form.submission.data),
@@ -75,8 +76,7 @@ def _inquiry(kind: str):
                 _start_newsletter(lead)
             conversions.record("contact" if kind == "question" else kind)
         return redirect(url_for(".thanks", typ=kind), 303)
-    status = 400 if request.method == "POST" else 200
-    return render_template(TEMPLATES[kind], form=form, kind=kind), status
+    return form_page(TEMPLATES[kind], form, kind=kind)
 
 
 def _submission_key(value: str | None) -> str:
@@ -111,9 +111,6 @@ def _lead_fields(kind: str, form) -> dict:
 
 def _send_emails(lead) -> None:
     """Tell staff and confirm to the person; the lead is already stored, whatever mail does."""
-    from ..mail import queue_email
-    from ..mail.service import checked_address
-
     try:
         # the notification's Reply-To is the person who wrote, so staff answer with one click
         reply_to = checked_address(lead.contact.email)
@@ -151,8 +148,6 @@ def _start_newsletter(lead) -> None:
     """The box "Ja, jag vill få nyheter…" asks for the newsletter: start its double opt-in, the
     same as the newsletter's own form (a confirmation email; nothing is sent until the address
     confirms). A problem here never costs the lead."""
-    from ..newsletter.mailing import start_subscription
-
     try:
         start_subscription(lead.contact.email, request.path, current_language())
     except Exception:

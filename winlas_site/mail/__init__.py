@@ -10,18 +10,15 @@ import email.utils
 
 from flask import Flask
 
+from .cli import group
 from .models import OutboxMessage
-from .service import DEFAULTS, external_url, queue_email, retry_due
+from .service import checked_address, queue_email, retry_due
 
-__all__ = ["OutboxMessage", "external_url", "init_app", "queue_email", "retry_due"]
+__all__ = ["OutboxMessage", "init_app", "queue_email", "retry_due"]
 
 
 def init_app(app: Flask) -> None:
-    """Default the mail settings, check the sender address, add ``winlas mail``."""
-    from .cli import group
-
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
+    """Check the mail settings (the sender address first), add ``winlas mail``."""
     address = email.utils.parseaddr(app.config["WINLAS_MAIL_FROM"])[1]
     if "@" not in address or any(ch in app.config["WINLAS_MAIL_FROM"] for ch in "\r\n"):
         raise ValueError("WINLAS_MAIL_FROM must be an address such as 'WinLas <noreply@winlas.se>'")
@@ -35,8 +32,6 @@ def init_app(app: Flask) -> None:
 
 
 def _is_address(value: str) -> bool:
-    from .service import checked_address
-
     try:
         checked_address(value)
     except ValueError:

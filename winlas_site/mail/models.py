@@ -10,9 +10,11 @@ import datetime
 import json
 
 import peewee
+from flask import current_app
 
-from ..auth.models import now
-from ..db import BaseModel
+from ..clock import now
+from ..db import BaseModel, rows
+from .transport import outbox_files
 
 KINDS = ("administrative", "marketing")
 QUEUED, SENDING, SENT, RETRYING, FAILED = "queued", "sending", "sent", "retrying", "failed"
@@ -99,7 +101,7 @@ class OutboxMessage(BaseModel):
         self.save(only=[type(self).status, type(self).attempts, type(self).next_attempt_at])
 
     @classmethod
-    def due(cls, at: datetime.datetime) -> peewee.ModelSelect:
+    def due(cls, at: datetime.datetime) -> peewee.ModelSelect[OutboxMessage]:
         """Messages whose delivery task should run now but may have been lost."""
         return cls.select().where(
             ((cls.status == QUEUED) & (cls.next_attempt_at <= at - QUEUED_GRACE))
@@ -111,17 +113,17 @@ class OutboxMessage(BaseModel):
         """How many messages are in each status (every status listed, zeros included)."""
         counts = dict.fromkeys(STATUSES, 0)
         query = cls.select(cls.status, peewee.fn.COUNT(cls.id).alias("n")).group_by(cls.status)
-        for row in query.tuples():
+        for row in rows(query.tuples()):
             counts[row[0]] = row[1]
         return counts
 
     @classmethod
-    def failed(cls) -> peewee.ModelSelect:
+    def failed(cls) -> peewee.ModelSelect[OutboxMessage]:
         """Failed messages, newest first: what staff must look at."""
         return cls.select().where(cls.status == FAILED).order_by(cls.created_at.desc())
 
     @classmethod
-    def for_related(cls, related: str) -> peewee.ModelSelect:
+    def for_related(cls, related: str) -> peewee.ModelSelect[OutboxMessage]:
         """The messages sent about one thing, e.g. ``"lead:12"``, oldest first."""
         return cls.select().where(cls.related == related).order_by(cls.created_at, cls.id)
 
@@ -135,16 +137,12 @@ class OutboxMessage(BaseModel):
         """Delete the rows matching ``condition`` and their .eml files in the development
         outbox folder (a copy of the message, the address included); return the rows deleted.
         """
-        from flask import current_app
-
-        from .transport import outbox_files
-
-        rows = list(cls.select(cls.id, cls.message_id, cls.created_at).where(condition))
-        if not rows:
+        found = list(cls.select(cls.id, cls.message_id, cls.created_at).where(condition))
+        if not found:
             return 0
-        outbox_files(current_app.instance_path).remove(rows)
+        outbox_files(current_app.instance_path).remove(found)
         deleted = 0
-        for start in range(0, len(rows), DELETE_BATCH):
-            batch = [row.id for row in rows[start : start + DELETE_BATCH]]
+        for start in range(0, len(found), DELETE_BATCH):
+            batch = [row.id for row in found[start : start + DELETE_BATCH]]
             deleted += cls.delete().where(cls.id.in_(batch)).execute()
         return deleted

@@ -9,36 +9,20 @@ import logging
 import re
 import smtplib
 from typing import Any
-from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import Config, current_app
 from flask_babel import force_locale
 
-from ..auth.models import now
+from ..clock import now
 from ..db import database
 from ..i18n import LANGUAGES
+from ..links import external_url
+from ..queue import huey, task
 from .models import FAILED, KINDS, QUEUED, RETRYING, SENDING, OutboxMessage
 from .transport import build_mime, envelope_address, transport_for
 
 log = logging.getLogger("winlas.mail")
-
-# the settings of this feature and their defaults; init_app puts them into app.config
-DEFAULTS: dict[str, Any] = {
-    "WINLAS_MAIL_FROM": "WinLas <noreply@winlas.se>",
-    "WINLAS_STAFF_EMAIL": "salj@winlas.se",
-    "WINLAS_SMTP_HOST": "",
-    "WINLAS_SMTP_PORT": 587,
-    "WINLAS_SMTP_USER": "",
-    "WINLAS_SMTP_PASSWORD": "",
-    "WINLAS_SMTP_STARTTLS": True,
-    "WINLAS_SMTP_TIMEOUT": 10,
-    "WINLAS_MAIL_MAX_ATTEMPTS": 10,
-    "WINLAS_MAIL_RETENTION_DAYS": 90,
-    "WINLAS_SUPPORT_EMAIL": "support@winlas.se",
-    "WINLAS_COURSE_EMAIL": "utbildning@winlas.se",
-    "WINLAS_MARKETING_EMAIL": "marknad@winlas.se",
-}
 
 # Where a reply goes, by the feature a template belongs to (its folder under templates/mail/):
 # the From address is noreply@, which nobody reads. Anything not listed (account, auth, the
@@ -52,10 +36,9 @@ REPLY_TO_SETTINGS = {
 DEFAULT_REPLY_TO_SETTING = "WINLAS_SUPPORT_EMAIL"
 
 
-def settings() -> dict[str, Any]:
-    """The mail settings of the current app, defaults filled in."""
-    config = current_app.config
-    return {name: config.get(name, default) for name, default in DEFAULTS.items()}
+def settings() -> Config:
+    """The settings of the current app (their defaults are in ``config.SETTINGS``)."""
+    return current_app.config
 
 
 # headers the outbox sets itself: a caller cannot add recipients or change the sender
@@ -139,19 +122,6 @@ def tidy_text(text: str) -> str:
     # "-- " (with its space) is the signature separator mail clients recognise (RFC 3676)
     lines = [line if line == "-- " else line.rstrip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link to a page of the site at ``WINLAS_SITE_URL``, for email.
-
-    Built without a request, so it is the public address even when the mail is rendered by a
-    request that arrived under another host name (or by a worker).
-    """
-    site = urlsplit(current_app.config["WINLAS_SITE_URL"])
-    adapter = current_app.url_map.bind(
-        site.netloc, script_name=site.path or "/", url_scheme=site.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def render(template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
@@ -241,8 +211,6 @@ def queue_email(
 
 def enqueue(message_id: int) -> None:
     """Hand a message to the queue; if the queue is away, the periodic check finds it later."""
-    from .tasks import deliver
-
     try:
         deliver(message_id)
     except Exception:
@@ -335,9 +303,6 @@ def deliver_message(message_id: int) -> str | None:
 
 
 def _schedule_retry(message_id: int, delay: datetime.timedelta) -> None:
-    from ..tasks import huey
-    from .tasks import deliver
-
     if huey.immediate:
         # immediate mode keeps a schedule nobody runs: retry_due (the CLI) takes over
         return
@@ -382,3 +347,9 @@ def retry(message: OutboxMessage) -> str | None:
 def purge(days: int) -> int:
     """Delete sent and failed messages older than ``days`` days; return how many."""
     return OutboxMessage.purge(now() - datetime.timedelta(days=days))
+
+
+@task()
+def deliver(message_id: int) -> None:
+    """Send one outbox message (a retry is scheduled by the delivery itself)."""
+    deliver_message(message_id)

@@ -1,17 +1,14 @@
-"""The mail tasks on the site's queue: one delivery per message, and the periodic safety net."""
+"""The mail's periodic tasks: the safety net for lost deliveries, and the purge.
+
+The delivery task itself (``service.deliver``) lives beside the code that enqueues it.
+"""
 
 from __future__ import annotations
 
 from huey import crontab
 
-from ..tasks import periodic_task, task
+from ..queue import periodic_task
 from . import service
-
-
-@task()
-def deliver(message_id: int) -> None:
-    """Send one outbox message (a retry is scheduled by the delivery itself)."""
-    service.deliver_message(message_id)
 
 
 @periodic_task(crontab(minute="*"))

@@ -17,7 +17,21 @@ from typing import Any, Protocol
 
 from email_validator import EmailNotValidError, validate_email
 
-from .models import OutboxMessage
+
+class OutboxMessage(Protocol):
+    """What a transport reads of an outbox row (``models.OutboxMessage``), named here rather
+    than imported: the model deletes its files through this module."""
+
+    to_address: str
+    subject: str
+    created_at: datetime.datetime
+    message_id: str
+    body_text: str
+    body_html: str
+    language: str
+
+    def header_items(self) -> Iterable[tuple[str, str]]: ...
+
 
 log = logging.getLogger("winlas.mail")
 
@@ -188,7 +202,7 @@ def outbox_files(instance_path: str) -> FileTransport:
 
 def transport_for(config: dict[str, Any], instance_path: str) -> Transport:
     """SMTP when ``WINLAS_SMTP_HOST`` is set, else the ``outbox/`` folder of the instance."""
-    if config.get("WINLAS_SMTP_HOST"):
+    if config["WINLAS_SMTP_HOST"]:
         return SMTPTransport(
             config["WINLAS_SMTP_HOST"],
             int(config["WINLAS_SMTP_PORT"]),

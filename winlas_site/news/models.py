@@ -14,7 +14,7 @@ class Article(ContentPage):
     published = peewee.DateField(index=True)
 
     @classmethod
-    def latest(cls, kind: str | None = None) -> peewee.ModelSelect:
+    def latest(cls, kind: str | None = None) -> peewee.ModelSelect[Article]:
         """Newest first, optionally only one kind."""
         query = cls.select().order_by(cls.published.desc(), cls.id.desc())
         return query.where(cls.kind == kind) if kind else query

@@ -1,9 +1,10 @@
 """Views: /nyheter and /nyheter/<slug>."""
 
-from flask import abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 
-from . import bp
 from .models import KINDS, Article
+
+bp = Blueprint("news", __name__)
 
 
 @bp.route("/nyheter")

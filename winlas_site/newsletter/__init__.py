@@ -4,9 +4,3 @@ Double opt-in sign-up, one-click unsubscribe (RFC 8058), a preference centre by 
 login with separate switches for the newsletter, profiling and email tracking, staff sending,
 and open/click measurement only for recipients who agreed to it.
 """
-
-from flask import Blueprint
-
-bp = Blueprint("newsletter", __name__)
-
-from . import commands, routes  # noqa: E402,F401

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
-from . import bp
 from .models import UNCONFIRMED_DAYS, Subscription
 
+group = AppGroup("newsletter", help="Newsletter sign-ups.")
 
-@bp.cli.command("purge")
+
+@group.command("purge")
 @click.option("--days", default=UNCONFIRMED_DAYS, show_default=True, help="Age of a sign-up.")
 def purge_command(days: int) -> None:
     """Delete newsletter sign-ups that were never confirmed within DAYS."""

@@ -30,7 +30,7 @@ NEWSLETTER_SWITCH_TEXT = _l("Skicka WinLas nyhetsbrev till mig")
 
 
 def email_field() -> EmailField:
-    # the site's one address rule (auth.addresses): case and IDNA domains folded, look-alikes
+    # the site's one address rule (addresses): case and IDNA domains folded, look-alikes
     # (fullwidth letters, Cyrillic letters, mixed-script domains) refused with a clear message
     return EmailField(
         _l("E-postadress"),

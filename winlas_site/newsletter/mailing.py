@@ -11,8 +11,10 @@ import logging
 
 from flask import current_app
 
-from ..mail import external_url, queue_email
+from ..links import external_url
+from ..mail import queue_email
 from ..mail.models import OutboxMessage
+from ..queue import task
 from . import tokens
 from .models import NewsletterIssue, Preference, Subscription
 
@@ -52,7 +54,7 @@ def unsubscribe_url(subscription: Subscription) -> str:
 def unsubscribe_headers(subscription: Subscription) -> dict[str, str]:
     """``List-Unsubscribe`` (HTTPS first, mailto as the fallback) and the one-click marker."""
     targets = [f"<{unsubscribe_url(subscription)}>"]
-    mailbox = current_app.config.get("WINLAS_NEWSLETTER_UNSUBSCRIBE_MAILTO", "dataskydd@winlas.se")
+    mailbox = current_app.config["WINLAS_NEWSLETTER_UNSUBSCRIBE_MAILTO"]
     if mailbox:
         targets.append(f"<mailto:{mailbox}?subject=avregistrera>")
     return {"List-Unsubscribe": ", ".join(targets), "List-Unsubscribe-Post": ONE_CLICK}
@@ -151,8 +153,6 @@ def send_issue(issue: NewsletterIssue) -> int | None:
     """
     if not issue.claim_for_sending():
         return None
-    from .tasks import deliver_issue
-
     deliver_issue(issue.id)
     return Subscription.recipient_count()
 
@@ -196,3 +196,11 @@ def queue_issue(issue: NewsletterIssue) -> int:
         ).execute()
         issue.recipient_count, issue.tracked_count = sent, tracked
     return sent
+
+
+@task(retries=3, retry_delay=60)
+def deliver_issue(issue_id: int) -> None:
+    """Queue one claimed issue for its subscribers (idempotent: a retry skips those done)."""
+    issue = NewsletterIssue.get_or_none(NewsletterIssue.id == issue_id)
+    if issue is not None and issue.sent_at is not None:
+        queue_issue(issue)

@@ -7,8 +7,9 @@ import hashlib
 
 import peewee
 
-from ..auth.models import User, now
-from ..db import BaseModel, database
+from ..auth.models import User
+from ..clock import now
+from ..db import BaseModel, database, rows
 from ..leads.models import Contact, normalise_address
 
 # the version of the consent text shown beside the newsletter checkbox (and in the preference
@@ -36,6 +37,7 @@ class Subscription(BaseModel):
     contact = peewee.ForeignKeyField(
         Contact, null=True, backref="subscriptions", on_delete="CASCADE"
     )
+    contact_id: int | None
     status = peewee.CharField(max_length=12, default="pending", index=True)
     source = peewee.CharField(max_length=200, default="")
     consent_text_version = peewee.CharField(max_length=20, default="")
@@ -44,6 +46,8 @@ class Subscription(BaseModel):
     requested_at = peewee.DateTimeField(default=now)
     confirmed_at = peewee.DateTimeField(null=True)
     unsubscribed_at = peewee.DateTimeField(null=True)
+    # backref of MailEvent.subscription
+    events: peewee.ModelSelect[MailEvent]
 
     PERSONAL_DATA = {
         "email": ("contact", "sending marketing: the newsletter (P18)"),
@@ -138,7 +142,7 @@ class Subscription(BaseModel):
             self.__data__.update(fresh.__data__)
 
     @classmethod
-    def recipients(cls) -> peewee.ModelSelect:
+    def recipients(cls) -> peewee.ModelSelect[Subscription]:
         """Confirmed subscriptions with their preferences (attribute ``pref``, may be None)."""
         return (
             cls.select(cls, Preference)
@@ -269,14 +273,17 @@ class NewsletterIssue(BaseModel):
     subject = peewee.CharField(max_length=200)
     body = peewee.TextField()
     created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_by_id: int | None
     created_at = peewee.DateTimeField(default=now)
     sent_at = peewee.DateTimeField(null=True)
     recipient_count = peewee.IntegerField(default=0)
     # how many of the recipients agreed to open/click measurement when it was sent
     tracked_count = peewee.IntegerField(default=0)
+    # backref of NewsletterLink.issue
+    links: peewee.ModelSelect[NewsletterLink]
 
     @classmethod
-    def newest_first(cls) -> peewee.ModelSelect:
+    def newest_first(cls) -> peewee.ModelSelect[NewsletterIssue]:
         return cls.select().order_by(cls.created_at.desc(), cls.id.desc())
 
     def paragraphs(self) -> list[str]:
@@ -323,12 +330,16 @@ class NewsletterIssue(BaseModel):
             )
 
         events = peewee.fn.COUNT(MailEvent.id)
-        per_link = {
-            row.link_id: row.people
-            for row in MailEvent.select(MailEvent.link, people.alias("people"))
-            .where((MailEvent.issue == self) & (MailEvent.kind == "click") & ~MailEvent.is_machine)
-            .group_by(MailEvent.link)
-        }
+        per_link = dict(
+            rows(
+                MailEvent.select(MailEvent.link, people)
+                .where(
+                    (MailEvent.issue == self) & (MailEvent.kind == "click") & ~MailEvent.is_machine
+                )
+                .group_by(MailEvent.link)
+                .tuples()
+            )
+        )
         return {
             "opened": count("open", False),
             "clicked": count("click", False),
@@ -341,6 +352,7 @@ class NewsletterIssue(BaseModel):
 class NewsletterLink(BaseModel):
     # a tracked link names this row: the redirect can only lead to a URL stored here.
     issue = peewee.ForeignKeyField(NewsletterIssue, backref="links", on_delete="CASCADE")
+    issue_id: int
     position = peewee.IntegerField(default=0)
     label = peewee.CharField(max_length=200)
     url = peewee.CharField(max_length=2000)
@@ -348,9 +360,12 @@ class NewsletterLink(BaseModel):
 
 class MailEvent(BaseModel):
     issue = peewee.ForeignKeyField(NewsletterIssue, backref="events", on_delete="CASCADE")
+    issue_id: int
     subscription = peewee.ForeignKeyField(Subscription, backref="events", on_delete="CASCADE")
+    subscription_id: int
     kind = peewee.CharField(max_length=5)  # open | click
     link = peewee.ForeignKeyField(NewsletterLink, null=True, on_delete="CASCADE")
+    link_id: int | None
     at = peewee.DateTimeField(default=now)
     # a mail-privacy proxy, a security scanner, a HEAD request or an instant fetch, not a person
     is_machine = peewee.BooleanField(default=False)
@@ -389,7 +404,7 @@ def personal_data(email: str) -> dict:
             {
                 "issue": event.issue.subject,
                 "kind": event.kind,
-                "link": event.link.url if event.link_id else None,
+                "link": event.link.url if event.link is not None else None,
                 "at": event.at.isoformat(),
                 "machine": event.is_machine,
             }

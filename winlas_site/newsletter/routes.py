@@ -12,6 +12,7 @@ import hashlib
 import logging
 
 from flask import (
+    Blueprint,
     abort,
     current_app,
     flash,
@@ -24,16 +25,23 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import conversions, profiling
+from .. import conversions
+
+# the module, used by attribute: it imports profiling, which imports newsletter.models, whose
+# package imports this module, so its names may not exist yet while this module loads (and
+# ``preferences`` is the name of a view here)
+from .. import preferences as preference_service
 from ..auth.decorators import role_required
-from ..auth.models import User, now
+from ..auth.models import User
+from ..clock import now
 from ..db import database
 from ..extensions import csrf, limiter
 from ..i18n import current_language
 from ..leads.models import DOUBLE_SUBMIT_WINDOW, Contact, normalise_address, write_transaction
-from ..security import PRIVATE, is_safe_redirect
-from ..spam import EXPIRED, REPLAYED, REUSED, log_spam, started_token
-from . import bp, mailing, tokens, tracking
+from ..security import NO_STORE, PRIVATE, is_safe_redirect, no_store
+from ..spam import FRESH, REPLAYED, started_token
+from ..views import SPAM, form_page, screen
+from . import mailing, tokens, tracking
 from .forms import (
     IssueForm,
     LinkRequestForm,
@@ -52,6 +60,8 @@ from .models import (
     Subscription,
 )
 
+bp = Blueprint("newsletter", __name__)
+
 log = logging.getLogger("winlas.newsletter")
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -64,12 +74,10 @@ def _email_key() -> str:
     return "newsletter-email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
-_limit_client = limiter.limit(
-    lambda: current_app.config.get("WINLAS_FORM_LIMIT", "10 per hour"), methods=["POST"]
-)
+_limit_client = limiter.limit(lambda: current_app.config["WINLAS_FORM_LIMIT"], methods=["POST"])
 # one mailbox cannot be flooded with confirmation mails
 _limit_email = limiter.limit(
-    lambda: current_app.config.get("WINLAS_FORM_EMAIL_LIMIT", "5 per hour"),
+    lambda: current_app.config["WINLAS_FORM_EMAIL_LIMIT"],
     key_func=_email_key,
     methods=["POST"],
 )
@@ -90,7 +98,7 @@ def form_helpers() -> dict:
     def newsletter_preferences_form() -> PreferencesForm | None:
         if not current_user.is_authenticated:
             return None
-        return _filled_preferences_form(_preference_of(current_user.email))
+        return _filled_preferences_form(preference_service.preference_of(current_user.email))
 
     return {
         "newsletter_signup_form": newsletter_signup_form,
@@ -125,20 +133,10 @@ def _subscription_from(kind: str, token: str):
     return subscription, issued
 
 
-def _preference_of(email: str) -> Preference:
-    """The saved preferences of ``email``, or unsaved defaults (saved on the first POST)."""
-    address = normalise_address(email)
-    return Preference.get_or_none(Preference.email == address) or Preference(email=address)
-
-
 def _filled_preferences_form(preference: Preference, formdata=None) -> PreferencesForm:
-    form = PreferencesForm(formdata=formdata)
-    if formdata is None:
-        subscription = Subscription.by_email(preference.email)
-        form.newsletter.data = bool(subscription and subscription.status == "confirmed")
-        form.object_to_profiling.data = preference.profiling_objection
-        form.email_tracking.data = preference.email_tracking_consent
-    return form
+    if formdata is not None:
+        return PreferencesForm(formdata=formdata)
+    return PreferencesForm(formdata=None, obj=preference_service.choices_of(preference))
 
 
 # sign-up ---------------------------------------------------------------------------------
@@ -154,32 +152,19 @@ def subscribe():
         form.started.data = started_token()
         form.source.data = url_for(".subscribe")
     if form.validate_on_submit():
-        reason = form.is_spam()
-        if reason:
-            log_spam("newsletter", reason)
+        verdict = screen(form, "newsletter")
+        if verdict == SPAM:
             return render_template("newsletter/refused.html"), 400
-        token = form.use_token()
-        if token == REPLAYED:
+        if verdict == REPLAYED:
             # a double click: the first sending did it all, the answer is the same
             return redirect(url_for(".thanks"), 303)
-        if token in (EXPIRED, REUSED):
-            form.renew_token(token)
-            return (
-                render_template("newsletter/subscribe.html", form=form),
-                400,
-                {"Cache-Control": "no-store"},
-            )
-        source = clean_source(form.source.data, url_for(".subscribe"))
-        mailing.start_subscription(form.email.data, source, current_language())
-        conversions.record("newsletter")
-        # the same answer either way: the page never tells whether an address is subscribed.
-        return redirect(url_for(".thanks"), 303)
-    status = 400 if request.method == "POST" else 200
-    return (
-        render_template("newsletter/subscribe.html", form=form),
-        status,
-        {"Cache-Control": "no-store"},
-    )
+        if verdict == FRESH:
+            source = clean_source(form.source.data, url_for(".subscribe"))
+            mailing.start_subscription(form.email.data, source, current_language())
+            conversions.record("newsletter")
+            # the same answer either way: the page never tells whether an address is subscribed
+            return redirect(url_for(".thanks"), 303)
+    return form_page("newsletter/subscribe.html", form, headers=NO_STORE)
 
 
 @bp.route("/nyhetsbrev/tack")
@@ -206,11 +191,7 @@ def confirm(token: str):
             200,
             PRIVATE,
         )
-    return (
-        render_template("newsletter/confirm.html", form=form, subscription=subscription),
-        (400 if request.method == "POST" else 200),
-        PRIVATE,
-    )
+    return form_page("newsletter/confirm.html", form, headers=PRIVATE, subscription=subscription)
 
 
 # unsubscribe -------------------------------------------------------------------------------
@@ -247,44 +228,40 @@ def unsubscribe(token: str):
 # preference centre ---------------------------------------------------------------------------
 
 
-def _preferences_page(preference: Preference, action: str, template: str, back: str):
-    """Show and save the switches of one address; saving takes effect at once."""
+def _preferences_page(
+    preference: Preference, action: str, template: str, back: str, actor: User | None = None
+):
+    """Show and save the switches of one address; saving takes effect at once. ``actor`` is
+    the logged-in user whose own address it is (None for a signed link)."""
     if request.method == "POST":
         form = _filled_preferences_form(preference, formdata=request.form)
         if form.validate_on_submit():
-            if preference.id is None:
-                preference = Preference.for_email(preference.email)
-            objected_before = preference.profiling_objection
-            preference.apply(
-                newsletter=form.newsletter.data,
-                object_to_profiling=form.object_to_profiling.data,
-                email_tracking=form.email_tracking.data,
+            # the objection deletes the interest profile at once and stops it (P19)
+            preference_service.save_choices(
+                preference.email,
+                preference_service.Choices(
+                    newsletter=form.newsletter.data,
+                    object_to_profiling=form.object_to_profiling.data,
+                    email_tracking=form.email_tracking.data,
+                ),
                 source=url_for(".account_preferences"),
                 language=current_language(),
+                actor=actor,
+                request=request,
             )
-            if form.object_to_profiling.data:
-                # the objection deletes the interest profile at once and stops it (P19)
-                profiling.forget_profile(email=preference.email, request=request)
-            elif objected_before:
-                profiling.resume_profiling(request)
             flash(_("Dina val är sparade och gäller från och med nu."), "success")
             return redirect(back, 303)
-        status = 400
     else:
         form = _filled_preferences_form(preference)
-        status = 200
-    return (
-        render_template(
-            template,
-            form=form,
-            action=action,
-            email=preference.email,
-            subscription=Subscription.by_email(preference.email),
-            consent_version=NEWSLETTER_CONSENT_VERSION,
-            tracking_version=TRACKING_CONSENT_VERSION,
-        ),
-        status,
-        PRIVATE,
+    return form_page(
+        template,
+        form,
+        headers=PRIVATE,
+        action=action,
+        email=preference.email,
+        subscription=Subscription.by_email(preference.email),
+        consent_version=NEWSLETTER_CONSENT_VERSION,
+        tracking_version=TRACKING_CONSENT_VERSION,
     )
 
 
@@ -315,43 +292,34 @@ def account_preferences():
         target = request.form.get("next", "")
         back = target if is_safe_redirect(target) else here
         return _preferences_page(
-            _preference_of(current_user.email), here, "newsletter/preferences.html", back
+            preference_service.preference_of(current_user.email),
+            here,
+            "newsletter/preferences.html",
+            back,
+            actor=current_user,
         )
     form = LinkRequestForm()
     if request.method == "GET":
         form.started.data = started_token()
     if form.validate_on_submit():
-        reason = form.is_spam()
-        if reason:
-            log_spam("preference-link", reason)
+        verdict = screen(form, "preference-link")
+        if verdict == SPAM:
             return render_template("newsletter/refused.html"), 400
-        token = form.use_token()
-        if token == REPLAYED:
+        if verdict == REPLAYED:
             return redirect(url_for(".link_sent"), 303)
-        if token in (EXPIRED, REUSED):
-            form.renew_token(token)
-            return (
-                render_template("newsletter/request_link.html", form=form),
-                400,
-                {"Cache-Control": "no-store"},
+        if verdict == FRESH:
+            email = form.email.data
+            # only an address we already know gets a link: the form is no way to mail
+            # strangers. The page says the same either way.
+            known = (
+                Subscription.by_email(email)
+                or Preference.get_or_none(Preference.email == email)
+                or Contact.by_email(email)
             )
-        email = form.email.data
-        # only an address we already know gets a link: the form is no way to mail strangers.
-        # The page says the same either way.
-        known = (
-            Subscription.by_email(email)
-            or Preference.get_or_none(Preference.email == email)
-            or Contact.by_email(email)
-        )
-        if known is not None:
-            mailing.send_preferences_link(Preference.for_email(email), current_language())
-        return redirect(url_for(".link_sent"), 303)
-    status = 400 if request.method == "POST" else 200
-    return (
-        render_template("newsletter/request_link.html", form=form),
-        status,
-        {"Cache-Control": "no-store"},
-    )
+            if known is not None:
+                mailing.send_preferences_link(Preference.for_email(email), current_language())
+            return redirect(url_for(".link_sent"), 303)
+    return form_page("newsletter/request_link.html", form, headers=NO_STORE)
 
 
 @bp.route("/installningar/skickad")
@@ -398,9 +366,7 @@ def click(token: str):
         MailEvent.record(
             link.issue_id, subscription, "click", link=link, is_machine=_is_machine(age)
         )
-    response = redirect(link.url, 302)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return no_store(redirect(link.url, 302))
 
 
 @bp.route("/nyhetsbrev/o/<token>.gif")
@@ -412,8 +378,8 @@ def open_pixel(token: str):
     if subscription is not None:
         MailEvent.record(issue_id, subscription, "open", is_machine=_is_machine(age))
     response = make_response(PIXEL)
-    response.headers.update({"Content-Type": "image/gif", "Cache-Control": "no-store"})
-    return response
+    response.headers["Content-Type"] = "image/gif"
+    return no_store(response)
 
 
 # staff: compose, preview, send -------------------------------------------------------------
@@ -480,8 +446,7 @@ def new_issue():
     if form.validate_on_submit():
         issue = _save_issue(form, None)
         return redirect(url_for(".issue_detail", issue_id=issue.id), 303)
-    status = 400 if request.method == "POST" else 200
-    return render_template("newsletter/issue_form.html", form=form, issue=None), status
+    return form_page("newsletter/issue_form.html", form, issue=None)
 
 
 @bp.route("/nyhetsbrev/utskick/<int:issue_id>/andra", methods=["GET", "POST"])
@@ -500,8 +465,7 @@ def edit_issue(issue_id: int):
     if form.validate_on_submit():
         _save_issue(form, issue)
         return redirect(url_for(".issue_detail", issue_id=issue.id), 303)
-    status = 400 if request.method == "POST" else 200
-    return render_template("newsletter/issue_form.html", form=form, issue=issue), status
+    return form_page("newsletter/issue_form.html", form, issue=issue)
 
 
 @bp.route("/nyhetsbrev/utskick/<int:issue_id>")
@@ -535,9 +499,6 @@ def send_issue(issue_id: int):
     if issue.sent_at is not None:
         flash(_("Utskicket var redan skickat."), "error")
         return redirect(url_for(".issue_detail", issue_id=issue.id), 303)
-    return render_template(
-        "newsletter/send.html",
-        issue=issue,
-        form=form,
-        subscribers=Subscription.recipient_count(),
-    ), (400 if request.method == "POST" else 200)
+    return form_page(
+        "newsletter/send.html", form, issue=issue, subscribers=Subscription.recipient_count()
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from analytics.useragent import is_bot
+from analytics import is_bot
 
 # proxies and scanners that present themselves; crawlers, scripts and empty agents are caught by
 # the analytics bot check.

@@ -19,6 +19,6 @@ class SubProcessor(Translated, BaseModel):
     position = peewee.IntegerField(default=0)
 
     @classmethod
-    def listed(cls) -> peewee.ModelSelect:
+    def listed(cls) -> peewee.ModelSelect[SubProcessor]:
         """All sub-processors in display order."""
         return cls.select().order_by(cls.position, cls.name)

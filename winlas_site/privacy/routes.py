@@ -1,10 +1,11 @@
 """Views: /integritetspolicy, /cookies and /underbitraden."""
 
-from flask import render_template
+from flask import Blueprint, render_template
 
 from ..cookies import COOKIES, REVISION
-from . import bp
 from .models import SubProcessor
+
+bp = Blueprint("privacy", __name__)
 
 
 @bp.route("/integritetspolicy")

@@ -22,7 +22,7 @@ class Product(Translated, BaseModel):
     position = peewee.IntegerField(default=0)
 
     @classmethod
-    def listed(cls) -> peewee.ModelSelect:
+    def listed(cls) -> peewee.ModelSelect[Product]:
         """All products in display order."""
         return cls.select().order_by(cls.position, cls.name)
 

@@ -1,10 +1,11 @@
 """Views: /produkter and /produkter/<slug>."""
 
-from flask import abort, render_template
+from flask import Blueprint, abort, render_template
 
 from ..courses.models import Course
-from . import bp
 from .models import Product
+
+bp = Blueprint("products", __name__)
 
 
 @bp.route("/produkter")

@@ -1,13 +1,14 @@
 """Views of the general pages."""
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from ..cookies import declared
+from ..cookies import registered
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES
 from ..news.models import Article
 from ..products.models import Product
 from ..security import is_safe_redirect
-from . import bp
+
+bp = Blueprint("public", __name__)
 
 
 @bp.route("/")
@@ -46,7 +47,7 @@ def set_language(code: str):
     response.set_cookie(
         LANGUAGE_COOKIE,
         code,
-        max_age=declared(LANGUAGE_COOKIE).max_age(),
+        max_age=registered(LANGUAGE_COOKIE).max_age(),
         httponly=True,
         samesite="Lax",
         secure=request.is_secure,

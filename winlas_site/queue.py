@@ -1,7 +1,8 @@
-"""The site's one task queue (huey): email delivery now, periodic jobs of other features later.
+"""The site's one task queue (huey): email delivery and the periodic jobs of every feature.
 
 The queue is chosen from the environment when this module is imported, before any app exists,
-because the consumer process imports it on its own (``huey_consumer winlas_site.tasks.huey``):
+because the consumer process imports it on its own (``huey_consumer winlas_site.worker.huey``;
+``worker`` imports every module that defines tasks, so that the consumer knows them all):
 
 - ``REDIS_URL`` set: huey on Redis (several machines share the queue);
 - otherwise: huey on SQLite in ``<WINLAS_INSTANCE_PATH or ./instance>/huey.db``;
@@ -15,8 +16,9 @@ Tasks run inside an app context. Called during a request or a CLI command (immed
 use the current app; in a consumer process the app is created once, on the first task, with
 ``create_app()`` and the same environment as the web processes. Define tasks with this module's
 ``task`` / ``periodic_task`` (not ``huey.task``) so they get that context and a database
-connection, and import the module defining them at the bottom of this file so the consumer
-registers them.
+connection, and add the module defining them to ``winlas_site/worker.py``.
+
+This module is a leaf: it imports no feature, so any feature can import it at the top.
 """
 
 from __future__ import annotations
@@ -57,13 +59,25 @@ def make_huey(environ: Mapping[str, str] | None = None) -> Huey:
 huey = make_huey()
 
 _worker_app: Flask | None = None
+_app_factory: Callable[[], Flask] | None = None
 _worker_app_lock = threading.Lock()
+
+
+def use_app_factory(factory: Callable[[], Flask]) -> None:
+    """How a consumer process builds its app (``worker.py`` passes ``create_app``).
+
+    Given, not imported: the app factory imports every feature, and features import this
+    module, so the queue stays a leaf.
+    """
+    global _app_factory
+    with _worker_app_lock:
+        _app_factory = factory
 
 
 def use_app(app: Flask | None) -> None:
     """Run tasks that start outside an app context in ``app`` (tests; an embedded consumer).
 
-    ``None`` goes back to the default: ``create_app()`` on the first such task.
+    ``None`` goes back to the default: the factory's app on the first such task.
     """
     global _worker_app
     with _worker_app_lock:
@@ -75,9 +89,12 @@ def worker_app() -> Flask:
     global _worker_app
     with _worker_app_lock:
         if _worker_app is None:
-            from . import create_app
-
-            _worker_app = create_app()
+            if _app_factory is None:
+                raise RuntimeError(
+                    "a task ran outside an app with no app factory: start the consumer on "
+                    "winlas_site.worker.huey, which gives it create_app"
+                )
+            _worker_app = _app_factory()
         return _worker_app
 
 
@@ -127,11 +144,3 @@ def periodic_task(validate_datetime: Callable[..., bool], **options: Any) -> Any
         return huey.periodic_task(validate_datetime, **options)(in_app_context(fn))
 
     return decorator
-
-
-# every module that defines tasks, so that the consumer knows them all by importing this one.
-from . import analytics_tasks as _analytics_tasks  # noqa: E402,F401
-from . import retention as _retention  # noqa: E402,F401
-from .auth import tasks as _auth_tasks  # noqa: E402,F401
-from .mail import tasks as _mail_tasks  # noqa: E402,F401
-from .newsletter import tasks as _newsletter_tasks  # noqa: E402,F401

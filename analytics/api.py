@@ -1,0 +1,180 @@
+"""The front door: everything a host application may call, re-exported by ``analytics``.
+
+The site imports ``analytics`` and nothing below it (an import-linter contract checks this):
+what it needs of a submodule is offered here, as a function or a name, so the inside of the
+package can change without the site noticing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Iterable
+from typing import cast
+
+import peewee
+from flask import Flask
+
+from . import cli, collector, db, profiles, progress, rollups, subjects, synthetic
+from .conversions import CONVERSIONS, record_conversion
+from .csvexport import FORMULA_STARTS, neutralise, to_csv
+from .dashboard import bp as dashboard_bp
+from .host import Host, People, SiteSeries, TopicRules
+from .line import VISITOR_COOKIE, VISITOR_ID, is_visitor_id
+from .models import MODELS, ErasureTombstone, Event
+from .profile_models import ProfileOptOut
+from .profile_views import bp as profiles_bp
+from .progress import Progress
+from .state import DEFAULTS, Analytics, internal_networks
+from .store import purge
+from .useragent import is_bot
+
+# ---------------------------------------------------------------------------- wiring
+
+
+def init_app(app: Flask, host: Host) -> Analytics:
+    """Wire the collector, the dashboard, the profile views and the ``analytics`` commands
+    into ``app``; ``host`` is everything analytics needs of the app (``analytics.host``)."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    db.database.initialize(host.database)
+    # tombstones hold a keyed digest of erased ids; every process of the site has this key
+    ErasureTombstone.key = hashlib.sha256(
+        b"winlas analytics erasure tombstone\0" + str(app.config.get("SECRET_KEY") or "").encode()
+    ).digest()
+    state = Analytics(app, host)
+    app.extensions["analytics"] = state
+    app.register_blueprint(collector.blueprint())
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(profiles_bp)
+    app.wsgi_app = collector.FastPath(app.wsgi_app, app, dict(host.response_headers))  # type: ignore[method-assign]
+    app.cli.add_command(cli.group)
+    return state
+
+
+def migrate(database: peewee.Database) -> list[str]:
+    """Apply pending analytics migrations (history in ``analytics_migrations``); their names."""
+    return db.migrate(database)
+
+
+# ---------------------------------------------------------------------------- periodic work
+
+
+def roll_up_and_profile(now: datetime.datetime | None = None) -> None:
+    """Fold the events stored since the last run into the rollups and the interest profiles
+    (both incremental and idempotent: a missed or doubled run moves work to the next one)."""
+    rollups.run(now)
+    profiles.update(now)
+
+
+def purge_raw_events(before: datetime.datetime) -> tuple[int, int]:
+    """Delete raw events and visits last seen before ``before`` (naive UTC) and expired
+    erasure tombstones; returns (events, visits). The writer's maintenance calls the same."""
+    return purge(before)
+
+
+def synthetic_traffic(events: int, days: int, seed: int = 1, *, roll_up: bool = True) -> int:
+    """Store ``events`` synthetic events with a real site's shape over the last ``days`` days
+    (the same seed gives the same traffic), then roll them up; returns the events stored."""
+    stored = synthetic.write(events, days, seed)
+    if roll_up:
+        rollups.run()
+    return stored
+
+
+def sent_conversions(names: Iterable[str]) -> list[tuple[str, datetime.datetime]]:
+    """(name, when) of every stored conversion event called one of ``names``, oldest first."""
+    query = (
+        Event.select(Event.name, Event.occurred_at)
+        .where((Event.type == "conversion") & Event.name.in_(list(names)))
+        .order_by(Event.occurred_at, Event.id)
+        .tuples()
+    )
+    # peewee's stubs type a ``.tuples()`` query as rows of models
+    return list(cast(Iterable[tuple[str, datetime.datetime]], query))
+
+
+# ---------------------------------------------------------------------------- a person's data
+
+
+def personal_data(user_id: int) -> dict[str, object]:
+    """Everything analytics holds linked to the user, JSON-ready (their visits with events,
+    their interest profile)."""
+    return subjects.personal_data(user_id)
+
+
+def erase_user(user_id: int, visitor_ids: Iterable[str] = ()) -> dict[str, int]:
+    """Erase what analytics holds about the user (and those browsers); counts of rows."""
+    return subjects.erase_user(user_id, visitor_ids)
+
+
+def profile_for_user(user_id: int, now: datetime.datetime | None = None) -> list[dict[str, object]]:
+    """The user's interests in plain language (topic, label, score, reasons)."""
+    return subjects.profile_for_user(user_id, now)
+
+
+def profile_opt_outs(visitor_ids: Iterable[str]) -> list[dict[str, object]]:
+    """The objections to profiling kept for these browsers: ``visitor_id``, ``created_at``."""
+    wanted = sorted({visitor for visitor in visitor_ids if visitor})
+    if not wanted:
+        return []
+    query = (
+        ProfileOptOut.select(ProfileOptOut.visitor_id, ProfileOptOut.created_at)
+        .where(ProfileOptOut.visitor_id.in_(wanted))
+        .order_by(ProfileOptOut.visitor_id)
+        .tuples()
+    )
+    rows = cast(Iterable[tuple[str, datetime.datetime]], query)
+    return [{"visitor_id": visitor, "created_at": created} for visitor, created in rows]
+
+
+def forget_profile(
+    user_id: int | None = None, visitor_ids: Iterable[str] = (), opt_out: bool = True
+) -> dict[str, int]:
+    """Delete the interest profile of a user and/or browsers and stop profiling them; with
+    ``opt_out`` the browsers are recorded as opted out (an objection, P19)."""
+    return profiles.forget(user_id=user_id, visitor_ids=visitor_ids, opt_out=opt_out)
+
+
+def resume_profile(visitor_ids: Iterable[str]) -> int:
+    """Lift these browsers' opt-out (the objection was withdrawn); returns how many."""
+    return profiles.allow_again(visitor_ids)
+
+
+# ---------------------------------------------------------------------------- the progress bar
+
+with_progress_bar = progress.with_bar
+
+__all__ = [
+    "CONVERSIONS",
+    "DEFAULTS",
+    "FORMULA_STARTS",
+    "MODELS",
+    "VISITOR_COOKIE",
+    "VISITOR_ID",
+    "Analytics",
+    "Host",
+    "People",
+    "Progress",
+    "SiteSeries",
+    "TopicRules",
+    "erase_user",
+    "forget_profile",
+    "init_app",
+    "internal_networks",
+    "is_bot",
+    "is_visitor_id",
+    "migrate",
+    "neutralise",
+    "personal_data",
+    "profile_for_user",
+    "profile_opt_outs",
+    "purge_raw_events",
+    "record_conversion",
+    "resume_profile",
+    "roll_up_and_profile",
+    "sent_conversions",
+    "synthetic_traffic",
+    "to_csv",
+    "with_progress_bar",
+]

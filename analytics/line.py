@@ -1,0 +1,179 @@
+"""The spool line: the one schema between the request that accepts events and the writer that
+stores them, with one writer (``to_json``) and one reader (``from_dict``/``from_json``).
+
+On disk a line is one compact JSON object with short keys, as it always was, so lines already
+waiting in a spool are read by this code unchanged:
+
+- a request's events (``RequestLine``): ``r`` received (ms since the epoch), ``v`` visitor id,
+  ``u`` user id or null, ``ip`` anonymised network, ``geo`` [country, region, city], ``ua``
+  [browser, browser version, os, os version, device], ``events`` (``SpoolEvent`` objects),
+  ``p`` 1 when the visit may feed an interest profile (absent otherwise);
+- a tally of dropped requests (``TallyLine``): ``bot`` the day (YYYY-MM-DD), ``n`` the count,
+  ``reason`` when it is not "bot" ("internal": the site's own people);
+- the writer adds ``t``, the attempts a line the database refused has had (``store``).
+
+A line of the wrong shape raises KeyError, TypeError or ValueError when read: the writer then
+counts it as that line's fault (quarantine), never the database's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypedDict
+
+# the visitor cookie's default name, and what a visitor id looks like (the collector makes them
+# with uuid4().hex); every part of analytics uses these two, never a copy
+VISITOR_COOKIE = "winlas_vid"
+VISITOR_ID = re.compile(r"[0-9a-f]{32}")
+# the reasons a tally line counts dropped requests for (DroppedCount.reason)
+TALLY_REASONS = ("bot", "internal")
+
+
+def is_visitor_id(value: object) -> bool:
+    """Whether ``value`` is a visitor id as the collector makes them (32 lower-case hex)."""
+    return isinstance(value, str) and VISITOR_ID.fullmatch(value) is not None
+
+
+class Geo(NamedTuple):
+    """Where a request came from, as GeoIP located it ("" when unknown)."""
+
+    country: str
+    region: str
+    city: str
+
+
+class Agent(NamedTuple):
+    """The classified user agent, as stored on a visit."""
+
+    browser: str
+    browser_version: str
+    os: str
+    os_version: str
+    device: str
+
+
+class SpoolEvent(TypedDict, total=False):
+    """One event of a request line, enriched and scrubbed by the collector.
+
+    Every event has ``id``, ``type``, ``ts`` (ms) and ``path``; a page view ``ref`` ([source,
+    host]) and what the browser told (``screen``, ``viewport``, ``tz``, ``lang``,
+    ``platform``), any event ``utm``; a click ``target`` and ``name``; an engagement ``ms``; a
+    conversion ``name``.
+    """
+
+    id: str
+    type: str
+    ts: int
+    path: str
+    utm: dict[str, str]
+    ref: list[str]
+    screen: str
+    viewport: str
+    tz: str
+    lang: str
+    platform: str
+    target: str
+    name: str
+    ms: int
+
+
+@dataclass(slots=True)
+class RequestLine:
+    """The events of one accepted request, with what their visit needs."""
+
+    received_ms: int
+    visitor: str
+    user_id: int | None
+    ip: str
+    geo: Geo
+    agent: Agent
+    events: list[SpoolEvent]
+    profiling: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The line as its JSON object (short keys)."""
+        line: dict[str, Any] = {
+            "r": self.received_ms,
+            "v": self.visitor,
+            "u": self.user_id,
+            "ip": self.ip,
+            "geo": self.geo,  # a named tuple is written as a JSON list
+            "ua": self.agent,
+            "events": self.events,
+        }
+        if self.profiling:
+            line["p"] = 1  # the visit may feed an interest profile (marketing consent, P17)
+        return line
+
+    def to_json(self) -> str:
+        """The line as it is written to the spool: one compact JSON object."""
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RequestLine:
+        """The line of a JSON object (KeyError, TypeError or ValueError for a wrong shape)."""
+        events = data["events"]
+        if not isinstance(events, list):
+            raise TypeError("events is not a list")
+        country, region, city = data["geo"]
+        browser, browser_version, os, os_version, device = data["ua"]
+        return cls(
+            data["r"],
+            data["v"],
+            data["u"],
+            data["ip"],
+            Geo(country, region, city),
+            Agent(browser, browser_version, os, os_version, device),
+            events,
+            bool(data.get("p")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TallyLine:
+    """Requests dropped at ingest on ``day`` (ISO date) for ``reason``, ``count`` of them."""
+
+    day: str
+    count: int
+    reason: str = "bot"
+
+    def to_dict(self) -> dict[str, Any]:
+        line: dict[str, Any] = {"bot": self.day, "n": self.count}
+        if self.reason != "bot":  # a bot line stays as it always was
+            line["reason"] = self.reason
+        return line
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TallyLine:
+        """The tally of a JSON object; ValueError for a count or reason it cannot have."""
+        count = data.get("n", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"a bot tally of {count!r}")
+        reason = data.get("reason", "bot")
+        if reason not in TALLY_REASONS:
+            raise ValueError(f"a tally of {reason!r}")
+        return cls(data["bot"], count, reason)
+
+
+Line = RequestLine | TallyLine
+
+
+def from_dict(data: Mapping[str, Any]) -> Line:
+    """The line a spooled JSON object holds."""
+    if "bot" in data:
+        return TallyLine.from_dict(data)
+    return RequestLine.from_dict(data)
+
+
+def from_json(text: str | bytes) -> Line:
+    """The line of one spooled text line (ValueError when it is not a JSON object)."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return from_dict(data)
