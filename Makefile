@@ -69,6 +69,7 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/bots.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/hll.py
 
 # regenerate the catalogue after changing UI text; a test fails while it is out of date.
 extract-messages: install

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from .api import (
     CONVERSIONS,
-    DEFAULTS,
     FORMULA_STARTS,
     MODELS,
+    SETTINGS,
     VISITOR_COOKIE,
     VISITOR_ID,
     Analytics,
@@ -45,9 +45,9 @@ from .api import (
 
 __all__ = [
     "CONVERSIONS",
-    "DEFAULTS",
     "FORMULA_STARTS",
     "MODELS",
+    "SETTINGS",
     "VISITOR_COOKIE",
     "VISITOR_ID",
     "Analytics",

@@ -15,7 +15,7 @@ from typing import cast
 import peewee
 from flask import Flask
 
-from . import cli, collector, db, profiles, progress, rollups, subjects, synthetic
+from . import cli, collector, db, profiles, progress, rollups, settings, subjects, synthetic
 from .conversions import CONVERSIONS, record_conversion
 from .csvexport import FORMULA_STARTS, neutralise, to_csv
 from .dashboard import bp as dashboard_bp
@@ -25,7 +25,8 @@ from .models import MODELS, ErasureTombstone, Event
 from .profile_models import ProfileOptOut
 from .profile_views import bp as profiles_bp
 from .progress import Progress
-from .state import DEFAULTS, Analytics, internal_networks
+from .settings import SETTINGS
+from .state import Analytics, internal_networks
 from .store import purge
 from .useragent import is_bot
 
@@ -35,7 +36,7 @@ from .useragent import is_bot
 def init_app(app: Flask, host: Host) -> Analytics:
     """Wire the collector, the dashboard, the profile views and the ``analytics`` commands
     into ``app``; ``host`` is everything analytics needs of the app (``analytics.host``)."""
-    for key, value in DEFAULTS.items():
+    for key, value in settings.defaults().items():
         app.config.setdefault(key, value)
     db.database.initialize(host.database)
     # tombstones hold a keyed digest of erased ids; every process of the site has this key
@@ -147,9 +148,9 @@ with_progress_bar = progress.with_bar
 
 __all__ = [
     "CONVERSIONS",
-    "DEFAULTS",
     "FORMULA_STARTS",
     "MODELS",
+    "SETTINGS",
     "VISITOR_COOKIE",
     "VISITOR_ID",
     "Analytics",

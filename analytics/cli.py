@@ -97,7 +97,7 @@ def replay_command(progress: progress_bar.Progress) -> str:
 def purge_command(as_of: datetime.datetime | None) -> None:
     """Delete raw events (and visits) older than ANALYTICS_RAW_RETENTION_DAYS."""
     days = current_app.config["ANALYTICS_RAW_RETENTION_DAYS"]
-    today = as_of or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    today = as_of or clock.now()
     events, visits = purge(today - datetime.timedelta(days=days))
     click.echo(f"removed {events} event(s) and {visits} visit(s) older than {days} days")
 

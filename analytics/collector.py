@@ -205,9 +205,9 @@ def collect(req: Request, user_id: int | None) -> Reply:
         return answer(202, {"dropped": "internal"})
     req.max_content_length = state.max_body
     raw = req.get_data(cache=False)  # 413 above the limit
-    now = time.time()
+    now = clock.now_ms()
     try:
-        events = parse(raw, int(now * 1000), state.max_events)
+        events = parse(raw, now, state.max_events)
     except PayloadError as error:
         return refuse(400, error.message, error.field)
     visitor = req.cookies.get(state.visitor_cookie, "")
@@ -218,7 +218,7 @@ def collect(req: Request, user_id: int | None) -> Reply:
     address = req.remote_addr or ""
     location = state.geo.lookup(address)
     line = RequestLine(
-        int(now * 1000),
+        now,
         visitor,
         user_id,
         _anonymise(address),

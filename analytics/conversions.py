@@ -29,7 +29,7 @@ def record_conversion(request: Request, name: str) -> None:
     visitor = request.cookies.get(state.visitor_cookie, "")
     if not is_visitor_id(visitor) or not host.allows(request, "statistics"):
         return
-    now = int(time.time() * 1000)
+    now = clock.now_ms()
     client = classify(request.headers.get("User-Agent", ""))
     if client.is_bot:
         return

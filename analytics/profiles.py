@@ -24,6 +24,7 @@ import peewee
 from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 
+from . import clock
 from . import progress as progress_bar
 from .db import database, named_rows
 from .host import TopicRules
@@ -35,39 +36,34 @@ from .profile_models import (
     ProfileOptOut,
     ProfileState,
 )
+from .settings import SETTINGS, setting
 from .state import Analytics
 
-# a click says more than a page view; engaged time adds nothing of its own (the page view
-# counted already); a conversion (a sent form) says most
-DEFAULT_WEIGHTS = {"pageview": 1.0, "click": 3.0, "engagement": 0.0, "conversion": 10.0}
-DEFAULT_HALF_LIFE_DAYS = 30.0
 T = TypeVar("T")
 BATCH = 20_000  # event ids per transaction
 # scores are stored relative to an epoch (profile_models.py); move it before 2 ** x overflows
 MAX_HALF_LIVES = 500.0
 
 
-def _utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-
-
 @dataclass(frozen=True)
 class Settings:
     # (regex on the path, topic template filled with the regex's named groups); first wins
     topics: TopicRules = ()
-    weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_WEIGHTS.items())
-    half_life_days: float = DEFAULT_HALF_LIFE_DAYS
+    weights: tuple[tuple[str, float], ...] = tuple(SETTINGS["ANALYTICS_PROFILE_WEIGHTS"][0].items())
+    half_life_days: float = SETTINGS["ANALYTICS_PROFILE_HALF_LIFE_DAYS"][0]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], topics: TopicRules = ()) -> Settings:
-        """The settings of the app (``topics``: the host's rules, unless the config has
-        ANALYTICS_PROFILE_TOPICS); bad values raise ValueError at the first use."""
+        """The settings of ``config``, every ANALYTICS_PROFILE_* setting in it (``topics``: the
+        host's rules, unless ANALYTICS_PROFILE_TOPICS is set); bad values raise ValueError at
+        the first use."""
+        configured = config["ANALYTICS_PROFILE_TOPICS"]
         topics = tuple(
             (str(pattern), str(template))
-            for pattern, template in config.get("ANALYTICS_PROFILE_TOPICS", topics)
+            for pattern, template in (topics if configured is None else configured)
         )
-        weights = config.get("ANALYTICS_PROFILE_WEIGHTS", DEFAULT_WEIGHTS)
-        half_life = float(config.get("ANALYTICS_PROFILE_HALF_LIFE_DAYS", DEFAULT_HALF_LIFE_DAYS))
+        weights = config["ANALYTICS_PROFILE_WEIGHTS"]
+        half_life = float(config["ANALYTICS_PROFILE_HALF_LIFE_DAYS"])
         if not half_life > 0 or math.isinf(half_life):
             raise ValueError("ANALYTICS_PROFILE_HALF_LIFE_DAYS must be a positive number of days")
         for pattern, _template in topics:
@@ -199,13 +195,13 @@ def current_state() -> tuple[datetime.datetime, float]:
 
 def settle_seconds() -> float:
     """How old a seen event id must be before it is folded in (see ``update``)."""
-    default = 0 if isinstance(database.obj, peewee.SqliteDatabase) else 120
-    if not has_app_context():
-        return float(default)
-    return float(current_app.config.get("ANALYTICS_PROFILE_SETTLE_SECONDS", default))
+    configured = setting("ANALYTICS_PROFILE_SETTLE_SECONDS")
+    if configured is None:
+        return 0.0 if isinstance(database.obj, peewee.SqliteDatabase) else 120.0
+    return float(configured)
 
 
-def _ceiling(state: ProfileState, newest: int, clock: datetime.datetime, settle: float) -> int:
+def _ceiling(state: ProfileState, newest: int, seen: datetime.datetime, settle: float) -> int:
     """The highest event id safe to fold now, moving the "seen" mark.
 
     On PostgreSQL several writers insert at once, and an id can become visible after a higher
@@ -217,10 +213,10 @@ def _ceiling(state: ProfileState, newest: int, clock: datetime.datetime, settle:
     if settle <= 0:
         return newest
     ceiling = state.last_event_id
-    if state.seen_at is not None and (clock - state.seen_at).total_seconds() >= settle:
+    if state.seen_at is not None and (seen - state.seen_at).total_seconds() >= settle:
         ceiling = max(ceiling, state.seen_event_id)
     if state.seen_at is None or ceiling >= state.seen_event_id:
-        state.seen_event_id, state.seen_at = newest, clock
+        state.seen_event_id, state.seen_at = newest, seen
     return ceiling
 
 
@@ -237,13 +233,13 @@ def update(
     ``progress(ids read, ids to read)`` is called after each batch (``analytics.progress``).
     """
     config = settings()
-    clock = _utcnow()
-    now = now or clock
+    started = clock.now()
+    now = now or started
     folded = 0
     newest = Event.select(peewee.fn.MAX(Event.id)).scalar() or 0
     with _transaction():
         state = _locked_state(config, now)
-        ceiling = _ceiling(state, newest, clock, settle_seconds())
+        ceiling = _ceiling(state, newest, started, settle_seconds())
         first = state.last_event_id
         state.save()
     while True:
@@ -392,10 +388,9 @@ def purge(now: datetime.datetime) -> tuple[int, int]:
     A profile with no event for ``ANALYTICS_PROFILE_RETENTION_DAYS`` (default: the raw events'
     retention) is gone; an opt-out is kept as long as its visitor cookie can live.
     """
-    config = current_app.config if has_app_context() else {}
-    raw_days = int(config.get("ANALYTICS_RAW_RETENTION_DAYS", 425))
-    days = int(config.get("ANALYTICS_PROFILE_RETENTION_DAYS", raw_days))
-    cookie_seconds = int(config.get("ANALYTICS_VISITOR_MAX_AGE", 395 * 86400))
+    configured = setting("ANALYTICS_PROFILE_RETENTION_DAYS")
+    days = int(setting("ANALYTICS_RAW_RETENTION_DAYS") if configured is None else configured)
+    cookie_seconds = int(setting("ANALYTICS_VISITOR_MAX_AGE"))
     idle = InterestProfile.select(InterestProfile.id).where(
         InterestProfile.last_event_at < now - datetime.timedelta(days=days)
     )
@@ -438,7 +433,7 @@ def forget(
     A withdrawn marketing consent needs no opt-out: without consent nothing is flagged.
     """
     visitors = sorted({v for v in visitor_ids if isinstance(v, str) and v and len(v) <= 32})
-    now = _utcnow()
+    now = clock.now()
     with database.atomic():
         who = InterestProfile.visitor_id.in_(visitors) if visitors else None
         if user_id is not None:
@@ -534,19 +529,19 @@ def _as_datetime(value: datetime.datetime | str) -> datetime.datetime:
 
 def visitor_scores(visitor_id: str, now: datetime.datetime | None = None) -> list[TopicScore]:
     """One browser's profile."""
-    return _scores(InterestProfile.visitor_id == visitor_id, now or _utcnow())
+    return _scores(InterestProfile.visitor_id == visitor_id, now or clock.now())
 
 
 def user_scores(user_id: int, now: datetime.datetime | None = None) -> list[TopicScore]:
     """A person's interests: every browser profile linked to the user, summed."""
-    return _scores(InterestProfile.user_id == user_id, now or _utcnow())
+    return _scores(InterestProfile.user_id == user_id, now or clock.now())
 
 
 def users_scores(user_ids: list[int], now: datetime.datetime | None = None) -> list[TopicScore]:
     """An organisation's interests: its contacts' profiles summed."""
     if not user_ids:
         return []
-    return _scores(InterestProfile.user_id.in_(user_ids), now or _utcnow())
+    return _scores(InterestProfile.user_id.in_(user_ids), now or clock.now())
 
 
 @dataclass
@@ -559,7 +554,7 @@ def listing(
     now: datetime.datetime | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[ProfileRow], int]:
     """Profiles, most recently active first, each with its top three topics; and the total."""
-    now = now or _utcnow()
+    now = now or clock.now()
     total = InterestProfile.select().count()
     page = list(
         InterestProfile.select()
@@ -612,7 +607,7 @@ def segment(
     "In the last N days" means the topic had an event in that window; the score is today's
     decayed score of all its events. The threshold is applied in SQL on the stored scale.
     """
-    now = now or _utcnow()
+    now = now or clock.now()
     epoch, half_life = current_state()
     factor = decay_factor(now, epoch, half_life)
     S = InterestScore

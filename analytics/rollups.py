@@ -385,7 +385,7 @@ def run(
     The current hour is never rolled up: reports read it, and whatever the task has not
     reached, from the raw tables.
     """
-    now = now or querying.utcnow()
+    now = now or clock.now()
     today = now.date()
     hour = now.replace(minute=0, second=0, microsecond=0)
     midnight = datetime.datetime.combine(today, datetime.time())
@@ -417,7 +417,7 @@ def run(
             "until": until,
             "sketched_before": _drop_visitor_hashes(today, state),
             "last_event_id": max(newest, state.last_event_id if state else 0),
-            "updated_at": querying.utcnow(),
+            "updated_at": clock.now(),
         }
         if state is None:
             RollupState.create(name=STATE, **values)
@@ -429,7 +429,7 @@ def run(
 def _retention_days() -> int | None:
     if not has_app_context():
         return None
-    days = current_app.config.get("ANALYTICS_RAW_RETENTION_DAYS")
+    days = current_app.config["ANALYTICS_RAW_RETENTION_DAYS"]
     return int(days) if days else None
 
 

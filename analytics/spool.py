@@ -147,7 +147,7 @@ class Spool:
 
         Always fsync'd: the caller deletes the lines from their segment right after, and this
         file is then their only copy (it is rare, so the cost does not matter)."""
-        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        now = clock.now().replace(tzinfo=datetime.UTC).isoformat(timespec="seconds")
         data = "".join(
             json.dumps({"at": now, **entry}, ensure_ascii=True) + "\n" for entry in entries
         ).encode()

@@ -17,15 +17,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import peewee
 from flask import Flask, Request, current_app
 
-from . import db
+from . import clock, db
 from .geo import GeoIP
 from .host import Host
-from .line import VISITOR_COOKIE, TallyLine
+from .line import TallyLine
 from .spool import Spool
 from .store import drain, purge
 
@@ -37,30 +37,6 @@ log = logging.getLogger("analytics")
 # clean shutdown (atexit) or an explicit flush loses nothing.
 BOT_FLUSH_SECONDS = 5.0
 BOT_FLUSH_HITS = 1000
-
-DEFAULTS: dict[str, Any] = {
-    "ANALYTICS_MAX_BODY": 64 * 1024,
-    "ANALYTICS_MAX_EVENTS": 50,
-    "ANALYTICS_RATE_LIMIT": "240 per minute",
-    "ANALYTICS_RAW_RETENTION_DAYS": 425,  # 14 months; aggregates are kept
-    "ANALYTICS_VISITOR_COOKIE": VISITOR_COOKIE,
-    "ANALYTICS_VISITOR_MAX_AGE": 395 * 24 * 3600,
-    "ANALYTICS_WRITE_MODE": "background",  # or "inline": drain within the request (tests)
-    "ANALYTICS_FLUSH_SECONDS": 0.5,
-    "ANALYTICS_FSYNC": False,
-    # how often a worker's writer also replays what dead workers left and purges old events
-    "ANALYTICS_MAINTENANCE_SECONDS": 3600,
-    # how long the writer drops late spooled lines of an erased person: as long as a line can
-    # wait in the spool (a database down for days, a dead worker's segment until the replay)
-    "ANALYTICS_TOMBSTONE_DAYS": 7,
-    # how long lines the database would not take are kept in the spool's quarantine file
-    "ANALYTICS_QUARANTINE_DAYS": 30,
-    # the dashboard's and profiles' queries stop past this (503 "too heavy"); below gunicorn's 30 s
-    "ANALYTICS_QUERY_BUDGET_MS": 10_000,
-    # the office: client networks whose visits are never recorded (CIDR, comma separated)
-    "ANALYTICS_INTERNAL_NETWORKS": (),
-    "GEOIP_DATABASE": None,
-}
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -230,9 +206,11 @@ class Analytics:
         database = db.database.obj
         with database.connection_context():
             self.replay()
-            now = datetime.datetime.now(datetime.UTC)
-            purge(now.replace(tzinfo=None) - datetime.timedelta(days=self.retention_days))
-        self.spool.purge_quarantine(now - datetime.timedelta(days=self.quarantine_days))
+            now = clock.now()
+            purge(now - datetime.timedelta(days=self.retention_days))
+        self.spool.purge_quarantine(
+            now.replace(tzinfo=datetime.UTC) - datetime.timedelta(days=self.quarantine_days)
+        )
 
     def flush(self, bots_only_if_due: bool = False) -> int:
         """Close the open segment and store every ready one (the writer's loop, and at exit)."""

@@ -452,7 +452,7 @@ def purge(cutoff: datetime.datetime) -> tuple[int, int]:
 
     Expired erasure tombstones go too (by the clock, not ``cutoff``: a tombstone's life is
     how long a line can wait in the spool)."""
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    now = clock.now()
     with database.atomic():
         events = Event.older_than(cutoff).execute()
         visits = Visit.delete().where(Visit.last_seen_at < cutoff).execute()

@@ -94,15 +94,6 @@ def personal_data(user_id: int) -> dict[str, object]:
     }
 
 
-DEFAULT_TOMBSTONE_DAYS = 7
-
-
-def _tombstone_days() -> float:
-    if has_app_context():
-        return float(current_app.config.get("ANALYTICS_TOMBSTONE_DAYS", DEFAULT_TOMBSTONE_DAYS))
-    return DEFAULT_TOMBSTONE_DAYS
-
-
 def erase_user(user_id: int, visitor_ids: Iterable[str] = ()) -> dict[str, int]:
     """Erase what analytics holds about the user; returns counts of deleted rows.
 
@@ -131,8 +122,8 @@ def erase_user(user_id: int, visitor_ids: Iterable[str] = ()) -> dict[str, int]:
             }
             | {v for v in visitor_ids if isinstance(v, str) and is_visitor_id(v)}
         )
-        expires_at = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(
-            days=_tombstone_days()
+        expires_at = clock.now() + datetime.timedelta(
+            days=float(setting("ANALYTICS_TOMBSTONE_DAYS"))
         )
         ErasureTombstone.add(
             [ErasureTombstone.digest_of("u", user_id)]

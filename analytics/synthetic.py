@@ -653,7 +653,7 @@ def lines(
     if events < 0 or days < 1:
         raise ValueError("events must be >= 0 and days >= 1")
     rng = random.Random(seed)
-    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    now_ms = clock.now_ms() if now_ms is None else now_ms
     window = hours(days, now_ms)
     total_weight = sum(hour.weight for hour in window) or 1.0
     regulars: list[tuple[Any, ...]] = []

@@ -21,7 +21,7 @@ from . import config as settings
 from .account.routes import bp as account
 from .auth.routes import bp as auth
 from .consent.routes import bp as consent_pages
-from .cookies import declared
+from .cookies import registered
 from .courses.routes import bp as courses
 from .crm.routes import bp as crm
 from .customer.routes import bp as customer
@@ -118,7 +118,7 @@ def register_extensions(app: Flask) -> None:
 def register_analytics(app: Flask) -> None:
     """Hand the analytics package what it needs of the site, as one ``analytics.Host``."""
     app.config.setdefault("ANALYTICS_VISITOR_COOKIE", analytics.VISITOR_COOKIE)
-    visitor_cookie = declared(app.config["ANALYTICS_VISITOR_COOKIE"])
+    visitor_cookie = registered(app.config["ANALYTICS_VISITOR_COOKIE"])
     app.config["ANALYTICS_VISITOR_MAX_AGE"] = visitor_cookie.max_age()
     # the collector counts in the same store as Flask-Limiter (Redis in production)
     window = FixedWindowRateLimiter(limiter.storage)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
+from flask.globals import request_ctx
 
 import analytics
 
@@ -18,6 +18,6 @@ log = logging.getLogger("winlas.conversions")
 def record(name: str) -> None:
     """Count conversion ``name`` (contact, quote, demo, course, newsletter) for this visit."""
     try:
-        analytics.record_conversion(request._get_current_object(), name)
+        analytics.record_conversion(request_ctx.request, name)
     except Exception:  # statistics must never cost a lead
         log.exception("conversion %s not recorded", name)

@@ -7,11 +7,14 @@ dashboard asks it for leads, course sign-ups and consent decisions per UTC day.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from typing import Any
 
 import peewee
 
 from .consent.models import ConsentRecord
 from .courses.models import Registration
+from .db import rows
 from .leads.models import Lead
 
 # the lead types as the dashboard names its conversions (a question comes from the contact form)
@@ -38,11 +41,11 @@ def _bounds(first: datetime.date, last: datetime.date) -> tuple[datetime.datetim
     return start, datetime.datetime.combine(last, datetime.time.min) + datetime.timedelta(days=1)
 
 
-def _daily(model, column, first, last, *group) -> peewee.ModelSelect:
+def _daily(model, column, first, last, *group) -> Iterator[tuple[Any, ...]]:
     """COUNT per UTC day of ``column`` (a naive-UTC timestamp), grouped by ``group`` too."""
     day = peewee.fn.DATE(column)
     start, end = _bounds(first, last)
-    return (
+    return rows(
         model.select(day.alias("day"), *group, peewee.fn.COUNT(model.id).alias("n"))
         .where((column >= start) & (column < end))
         .group_by(day, *group)

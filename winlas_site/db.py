@@ -125,7 +125,9 @@ class _WriteFirst(peewee.SqliteDatabase):
     nothing yet. A statement inside a transaction is never retried on its own.
     """
 
-    def __init__(self, database: str | None, *, lock_type: str = "IMMEDIATE", **kwargs: Any):
+    def __init__(
+        self, database: str | None, *, lock_type: str = "IMMEDIATE", **kwargs: Any
+    ) -> None:
         super().__init__(database, lock_type=lock_type, **kwargs)
 
     def begin(self, lock_type: str | None = None) -> None:

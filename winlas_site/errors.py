@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import peewee
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -37,6 +37,7 @@ def render_error(error: HTTPException):
     if request_ctx.url_adapter is None:
         # an untrusted Host header: no URL can be built, so answer without the layout.
         return BARE_PAGE.format(code=code, name=error.name), code, {"Content-Type": "text/html"}
+    response: Response | str
     if request.path.startswith("/api/"):
         response = jsonify(error=error.name, description=error.description)
     else:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from collections.abc import Iterable, Mapping
+from typing import TypeVar
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, abort, g, request
 from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response as BaseResponse
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -142,7 +144,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 PRIVATE = {**NO_STORE, "X-Robots-Tag": "noindex"}
 
 
-def no_store(response: Response, headers: Mapping[str, str] = NO_STORE) -> Response:
+# any response object: Flask's, or werkzeug's that redirect() makes
+R = TypeVar("R", bound=BaseResponse)
+
+
+def no_store(response: R, headers: Mapping[str, str] = NO_STORE) -> R:
     """Put ``NO_STORE`` (or ``PRIVATE``) on a response object; returns the response."""
     response.headers.update(headers)
     return response
@@ -161,7 +167,8 @@ def init_app(app: Flask) -> None:
     """Install the header hook."""
     app.after_request(security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    app.wsgi_app = QueryStringGuard(app.wsgi_app)
+    # Flask documents wrapping wsgi_app for middleware; its stubs declare a method
+    app.wsgi_app = QueryStringGuard(app.wsgi_app)  # type: ignore[method-assign]
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_bad_query)
 
 
@@ -169,4 +176,6 @@ def trust_proxies(app: Flask) -> None:
     """Read the client address from configured proxies. Installed last, outermost, so every
     other middleware (the collector's fast path among them) sees the real client."""
     if app.config["WINLAS_TRUSTED_PROXIES"]:
-        app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["WINLAS_TRUSTED_PROXIES"])
+        app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]  # as above
+            app.wsgi_app, app.config["WINLAS_TRUSTED_PROXIES"]
+        )

@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from ..db import DEFAULT_BUDGET_MS, TooHeavy, time_budget
+from ..db import TooHeavy, time_budget
 
 log = logging.getLogger("analytics")
 
@@ -25,8 +25,7 @@ STATUS = 503
 
 def budget_ms() -> int:
     """The configured budget in milliseconds (at least 1)."""
-    value = current_app.config.get("ANALYTICS_QUERY_BUDGET_MS") or DEFAULT_BUDGET_MS
-    return max(1, int(value))
+    return max(1, int(current_app.config["ANALYTICS_QUERY_BUDGET_MS"]))
 
 
 def budgeted(

@@ -13,6 +13,7 @@ from analytics.profiles import (
     topic_of,
 )
 from analytics.profiles import settings as profiles_settings
+from analytics.settings import defaults
 
 # the site's rules, as register_analytics hands them to analytics (Host.topic_rules)
 SITE_TOPICS = (
@@ -114,12 +115,13 @@ def test_stored_scale_gives_the_definition_back():
 )
 def test_bad_settings_are_refused(config):
     with pytest.raises(ValueError):
-        Settings.from_config(config)
+        Settings.from_config({**defaults(), **config})
 
 
 def test_settings_from_config():
     config = Settings.from_config(
         {
+            **defaults(),
             "ANALYTICS_PROFILE_HALF_LIFE_DAYS": "7",
             "ANALYTICS_PROFILE_WEIGHTS": {"pageview": 2, "click": 5},
             "ANALYTICS_PROFILE_TOPICS": [["^/a$", "a"]],
@@ -128,5 +130,7 @@ def test_settings_from_config():
     assert config.half_life_days == 7.0
     assert config.weight_of == {"pageview": 2.0, "click": 5.0}
     assert config.topics == (("^/a$", "a"),)
-    assert Settings.from_config({}, SITE_TOPICS).topics == SITE_TOPICS
-    assert Settings.from_config({}).topics == ()  # no host rules: no topic, no profile
+    assert Settings.from_config(defaults(), SITE_TOPICS).topics == SITE_TOPICS
+    assert Settings.from_config(defaults()).topics == ()  # no host rules: no topic, no profile
+    with pytest.raises(KeyError):  # read strictly: the app's config holds every setting
+        Settings.from_config({})

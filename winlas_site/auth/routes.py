@@ -284,7 +284,7 @@ def reset_password(token: str):
             # whoever is logged in here (perhaps another account) is logged out first
             UserSession.end(current_user.session_token)
             logout_user()
-        registration.reset_password(user, form.password.data, current_language())
+        registration.reset_password(user, form.password.data or "", current_language())
         session.clear()
         flash(_("Ditt lösenord är bytt. Logga in med det nya lösenordet."), "success")
         return redirect(url_for(".login"), 303)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from playhouse.flask_utils import PaginatedQuery
-from wtforms import SelectChoice
+
+# types-peewee's flask_utils stub has only FlaskDB
+from playhouse.flask_utils import PaginatedQuery  # type: ignore[attr-defined]
+
+# types-WTForms 3.2 lacks WTForms 3.3's SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from ..auth.decorators import role_required
 from ..auth.models import Organisation, User
@@ -24,10 +30,10 @@ READ_ROLES = ("staff", "marketer")
 WRITE_ROLES = ("staff",)
 
 
-def _filters() -> dict:
+def _filters() -> dict[str, Any]:
     """The list's filters from the query string; anything unknown is a 400."""
     args = request.args
-    filters = {
+    filters: dict[str, Any] = {
         "type": args.get("typ", ""),
         "status": args.get("status", ""),
         "search": args.get("q", "")[:100],
@@ -150,7 +156,7 @@ def lead(lead_id: int):
             flash(_("Leadet är uppdaterat."), "success")
             return redirect(url_for(".lead", lead_id=item.id), 303)
         if "n-text" in request.form and note.validate():
-            LeadNote.add(item, current_user.id, note.text.data)
+            LeadNote.add(item, current_user.id, note.text.data or "")
             flash(_("Anteckningen är sparad."), "success")
             return redirect(url_for(".lead", lead_id=item.id), 303)
         status = 400

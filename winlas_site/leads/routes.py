@@ -9,7 +9,9 @@ import uuid
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import SelectChoice
+
+# types-WTForms 3.2 lacks WTForms 3.3's SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from .. import conversions
 from ..extensions import limiter
@@ -60,11 +62,11 @@ def _inquiry(kind: str):
             _submission_key(form.submission.data),
             contact_fields={
                 "email": form.email.data,
-                "first_name": form.first_name.data.strip(),
-                "last_name": form.last_name.data.strip(),
-                "organisation_name": form.organisation.data.strip(),
+                "first_name": (form.first_name.data or "").strip(),
+                "last_name": (form.last_name.data or "").strip(),
+                "organisation_name": (form.organisation.data or "").strip(),
                 "work_phone": (form.work_phone.data or "").strip(),
-                "products_of_interest": "\n".join(dict.fromkeys(form.products.data)),
+                "products_of_interest": "\n".join(dict.fromkeys(form.products.data or [])),
             },
             lead_fields=_lead_fields(kind, form),
             # the contact is updated only by its owner (logged in) or staff, never anonymously
@@ -89,7 +91,7 @@ def _submission_key(value: str | None) -> str:
 def _lead_fields(kind: str, form) -> dict:
     fields = {
         "message": form.message.data or "",
-        "products": "\n".join(dict.fromkeys(form.products.data)),
+        "products": "\n".join(dict.fromkeys(form.products.data or [])),
         "marketing_consent": bool(form.marketing_consent.data),
         # P18: marketing email only with consent; the answer itself rests on our legitimate
         # interest in replying to the person who asked

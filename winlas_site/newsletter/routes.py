@@ -409,8 +409,8 @@ def _save_issue(form: IssueForm, issue: NewsletterIssue | None) -> NewsletterIss
     if issue is None:
         return _new_issue(form)
     with database.atomic():
-        issue.subject = form.subject.data.strip()
-        issue.body = form.body.data.strip()
+        issue.subject = (form.subject.data or "").strip()
+        issue.body = (form.body.data or "").strip()
         issue.save()
         issue.replace_links(form.link_list())
     return issue
@@ -419,7 +419,7 @@ def _save_issue(form: IssueForm, issue: NewsletterIssue | None) -> NewsletterIss
 def _new_issue(form: IssueForm) -> NewsletterIssue:
     """A new draft; the same subject and text from the same person just before is a double
     submit and gives that draft back instead of a second one."""
-    subject, body = form.subject.data.strip(), form.body.data.strip()
+    subject, body = (form.subject.data or "").strip(), (form.body.data or "").strip()
     with write_transaction(User.select().where(User.id == current_user.id)):
         issue = (
             NewsletterIssue.select()

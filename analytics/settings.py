@@ -1,0 +1,85 @@
+"""Every setting of analytics in one table: name -> (default, parser of an environment value).
+
+``init_app`` puts each default into ``app.config`` unless the host set the name already, so the
+package reads its settings strictly (``config["ANALYTICS_MAX_BODY"]``): a name missing from the
+config is a bug, not a reason to guess. A host that reads settings from the environment uses
+the parsers; a setting whose parser is None is not taken from the environment (a structure
+such as the topic rules, or a value the host derives, like the visitor cookie's lifetime).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, has_app_context
+
+from .line import VISITOR_COOKIE
+
+Parser = Callable[[str], Any]
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _json(value: str) -> Any:
+    return json.loads(value)
+
+
+def _list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+SETTINGS: dict[str, tuple[Any, Parser | None]] = {
+    # None: the GeoLite2-City file bundled by maxminddb-geolite2
+    "GEOIP_DATABASE": (None, str),
+    "ANALYTICS_MAX_BODY": (64 * 1024, int),
+    "ANALYTICS_MAX_EVENTS": (50, int),
+    "ANALYTICS_RATE_LIMIT": ("240 per minute", str),
+    "ANALYTICS_RAW_RETENTION_DAYS": (425, int),  # 14 months; aggregates are kept
+    # the host names the cookie and derives its lifetime from its own cookie registry
+    "ANALYTICS_VISITOR_COOKIE": (VISITOR_COOKIE, None),
+    "ANALYTICS_VISITOR_MAX_AGE": (395 * 24 * 3600, None),
+    "ANALYTICS_WRITE_MODE": ("background", str),  # or "inline": drain within the request (tests)
+    "ANALYTICS_FLUSH_SECONDS": (0.5, None),
+    "ANALYTICS_FSYNC": (False, _bool),
+    # how often a worker's writer also replays what dead workers left and purges old events
+    "ANALYTICS_MAINTENANCE_SECONDS": (3600, None),
+    # how long the writer drops late spooled lines of an erased person: as long as a line can
+    # wait in the spool (a database down for days, a dead worker's segment until the replay)
+    "ANALYTICS_TOMBSTONE_DAYS": (7, float),
+    # how long lines the database would not take are kept in the spool's quarantine file
+    "ANALYTICS_QUARANTINE_DAYS": (30, float),
+    # the dashboard's and profiles' queries stop past this (503 "too heavy"); below gunicorn's 30 s
+    "ANALYTICS_QUERY_BUDGET_MS": (10_000, int),
+    # the office: client networks whose visits are never recorded (CIDR, comma separated)
+    "ANALYTICS_INTERNAL_NETWORKS": ((), _list),
+    # interest profiles: a click says more than a page view; engaged time adds nothing of its
+    # own (the page view counted already); a conversion (a sent form) says most
+    "ANALYTICS_PROFILE_WEIGHTS": (
+        {"pageview": 1.0, "click": 3.0, "engagement": 0.0, "conversion": 10.0},
+        _json,
+    ),
+    "ANALYTICS_PROFILE_HALF_LIFE_DAYS": (30.0, float),
+    # None: as long as the raw events (ANALYTICS_RAW_RETENTION_DAYS)
+    "ANALYTICS_PROFILE_RETENTION_DAYS": (None, int),
+    # None: 0 on SQLite (one writer, ids commit in order), 120 on other databases
+    "ANALYTICS_PROFILE_SETTLE_SECONDS": (None, int),
+    # None: the host's rules (Host.topic_rules); a list of (regex, template) pairs overrides them
+    "ANALYTICS_PROFILE_TOPICS": (None, None),
+}
+
+
+def defaults() -> dict[str, Any]:
+    """Every setting with its default; a copy, so a caller may change the mutable ones."""
+    return {name: copy.deepcopy(default) for name, (default, _parse) in SETTINGS.items()}
+
+
+def setting(name: str) -> Any:
+    """The current app's value of ``name``; outside an app (a script, a unit test) the default."""
+    if has_app_context():
+        return current_app.config[name]
+    return copy.deepcopy(SETTINGS[name][0])
