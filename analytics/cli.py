@@ -11,8 +11,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from peewee import fn
 
+from . import clock, rollups, synthetic
 from . import progress as progress_bar
-from . import rollups, synthetic
 from .models import DroppedCount, Event, Visit
 from .profiles import profiles_command
 from .state import current

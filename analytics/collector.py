@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -16,6 +15,7 @@ from flask.ctx import RequestContext
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES, dump_cookie
 
+from . import clock
 from .enrich import anonymise_ip, classify_referrer, scrub_label, scrub_target, scrub_url
 from .line import VISITOR_ID, Agent, Geo, RequestLine, SpoolEvent
 from .payload import IncomingEvent, PayloadError, parse
@@ -37,11 +37,15 @@ _is_visitor_id = VISITOR_ID.fullmatch
 
 
 def blueprint() -> Blueprint:
-    """The collect route, for URL building and for Flask's answers to other methods (405).
+    """The collect route, for URL building and for Flask's answers to other methods (405),
+    and analytics' own static files (the tracker, the dashboard's CSS) at /analytics/static/,
+    endpoint ``analytics.static``.
 
-    A POST never reaches it when the fast path below is installed.
+    A POST never reaches the route when the fast path below is installed.
     """
-    bp = Blueprint("analytics", __name__)
+    bp = Blueprint(
+        "analytics", __name__, static_folder="static", static_url_path="/analytics/static"
+    )
     bp.add_url_rule("/api/collect", "collect", route, methods=["POST"])
     return bp
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from flask import Request
 
+from . import clock
 from .enrich import anonymise_ip
 from .line import Agent, Geo, RequestLine, is_visitor_id
 from .state import current

@@ -61,7 +61,6 @@ def migrate(db: peewee.Database) -> list[str]:
 # SQLite calls the progress handler every this many virtual-machine steps: often enough to stop
 # within a fraction of a millisecond, rarely enough that the Python call costs nothing measurable
 PROGRESS_STEPS = 10_000
-DEFAULT_BUDGET_MS = 10_000
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE of a statement cancelled by statement_timeout
 
 

@@ -7,7 +7,6 @@ the last N days, score at least S") as a page and as CSV. Bad query values are a
 
 from __future__ import annotations
 
-import datetime
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -18,7 +17,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from . import profiles
+from . import clock, profiles
 from .csvexport import to_csv
 from .dashboard.budget import budgeted, too_heavy_page
 from .host import People
@@ -27,7 +26,8 @@ from .profile_models import InterestProfile
 from .state import current
 from .subjects import _label, topic_labels
 
-bp = Blueprint("profiles", __name__, url_prefix="/dashboard/profiler")
+# the templates live beside the dashboard's, under analytics/templates/analytics/profiles/
+bp = Blueprint("profiles", __name__, url_prefix="/dashboard/profiler", template_folder="templates")
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
@@ -49,10 +49,6 @@ def no_store(response: Response) -> Response:
     """Profiles are personal data: nothing is kept by a browser or a proxy."""
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def _people() -> People | None:
@@ -138,13 +134,13 @@ def _too_heavy(budget: int) -> str:
 def index() -> str:
     """Profiles, most recently active first, with their top topics and the segment form."""
     page = _int_arg("sida", 1, 1, MAX_PAGE)
-    rows, total = profiles.listing(_now(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    rows, total = profiles.listing(clock.now(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
     page_count = max(1, math.ceil(total / PAGE_SIZE))
     if page > page_count:
         abort(404)
     labels = topic_labels()
     return render_template(
-        "profiles/index.html",
+        "analytics/profiles/index.html",
         rows=rows,
         total=total,
         page=page,
@@ -166,10 +162,10 @@ def visitor(visitor_id: str) -> str:
         abort(404)
     labels = topic_labels()
     return render_template(
-        "profiles/visitor.html",
+        "analytics/profiles/visitor.html",
         profile=profile,
         person=_describe([profile.user_id]).get(profile.user_id),
-        scores=profiles.visitor_scores(visitor_id, _now()),
+        scores=profiles.visitor_scores(visitor_id, clock.now()),
         timeline=profiles.timeline([visitor_id]),
         label=lambda topic: _label(topic, labels),
     )
@@ -190,11 +186,11 @@ def person(user_id: int) -> str:
         abort(404)
     labels = topic_labels()
     return render_template(
-        "profiles/person.html",
+        "analytics/profiles/person.html",
         user_id=user_id,
         browsers=browsers,
         person=_describe([user_id]).get(user_id),
-        scores=profiles.user_scores(user_id, _now()),
+        scores=profiles.user_scores(user_id, clock.now()),
         timeline=profiles.timeline([b.visitor_id for b in browsers]),
         label=lambda topic: _label(topic, labels),
     )
@@ -212,7 +208,7 @@ def organisation(organisation_id: int) -> str:
     if found is None:
         abort(404)
     user_ids = list(found["user_ids"])
-    now = _now()
+    now = clock.now()
     labels = topic_labels()
     profiled = sorted(
         {
@@ -224,7 +220,7 @@ def organisation(organisation_id: int) -> str:
         }
     )
     return render_template(
-        "profiles/organisation.html",
+        "analytics/profiles/organisation.html",
         organisation=found,
         scores=profiles.users_scores(user_ids, now),
         contacts=_describe(profiled),
@@ -235,7 +231,7 @@ def organisation(organisation_id: int) -> str:
 def _segment_rows(
     query: SegmentQuery,
 ) -> tuple[list[profiles.SegmentRow], Mapping[int | None, Mapping[str, Any]]]:
-    rows = profiles.segment(query.topic, query.days, query.min_score, _now())
+    rows = profiles.segment(query.topic, query.days, query.min_score, clock.now())
     return rows, _describe(r.user_id for r in rows)
 
 
@@ -247,7 +243,7 @@ def segment() -> str:
     rows, people = _segment_rows(query)
     labels = topic_labels()
     return render_template(
-        "profiles/segment.html",
+        "analytics/profiles/segment.html",
         query=query,
         rows=rows,
         people=people,

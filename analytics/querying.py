@@ -421,8 +421,3 @@ def click_kinds(target: str) -> tuple[str, ...]:
     if is_outbound(target):
         kinds.append("outbound")
     return tuple(kinds)
-
-
-def utcnow() -> datetime.datetime:
-    """Naive UTC, the form analytics stores times in."""
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

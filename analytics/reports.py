@@ -27,7 +27,7 @@ from typing import Any
 
 import peewee
 
-from . import hll, rollups
+from . import clock, hll, rollups
 from .models import Event
 from .querying import (
     BOUNCE_SQL,
@@ -56,7 +56,6 @@ from .querying import (
     parse_bucket,
     query,
     sql_value,
-    utcnow,
     visit_filter_sql,
     visit_stats_cte,
     visitor_hash,
@@ -428,7 +427,7 @@ def dashboard(
             dimension: _sorted_rows(dimension, tables[dimension], limit) for dimension in DIMENSIONS
         },
         "clicks": _sorted_clicks(sources.clicks(), limit),
-        "visitors_now": live_visitors(now or utcnow()),
+        "visitors_now": live_visitors(now or clock.now()),
     }
 
 
@@ -466,7 +465,6 @@ __all__ = [
     "is_outbound",
     "parse_bucket",
     "sql_value",
-    "utcnow",
     "visitor_hash",
     # the reports
     "change",

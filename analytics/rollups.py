@@ -21,7 +21,7 @@ import peewee
 from flask import current_app, has_app_context
 from peewee import fn
 
-from . import hll, querying
+from . import clock, hll, querying
 from .db import BaseModel, database
 from .db import rows as tuple_rows
 from .models import Event

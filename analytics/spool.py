@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from . import clock
+
 QUARANTINE = "quarantine.jsonl"
 _SEGMENT = re.compile(r"^\d+-\d+\.(?:open|ready|work-\d+)$")
 

@@ -125,7 +125,7 @@ class Analytics:
     def count_dropped(self, reason: str) -> None:
         """Count a dropped request for today (``reason``, as DroppedCount keeps it: "bot", or
         "internal" for the site's own people); spooled now and then, not per request."""
-        day = datetime.date.today().isoformat()
+        day = clock.now().date().isoformat()  # a UTC day, like every day analytics stores
         with self._bot_lock:
             self._bots[reason, day] += 1
             self._bot_hits += 1

@@ -21,6 +21,7 @@ from typing import Any
 
 import peewee
 
+from . import clock
 from .db import database
 from .line import RequestLine, SpoolEvent, TallyLine
 from .line import from_dict as line_from_dict

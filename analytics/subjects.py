@@ -14,11 +14,12 @@ from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext as _gettext
 from flask_babel import ngettext as _ngettext
 
-from . import profiles, rollups
+from . import clock, profiles, rollups
 from .db import database
 from .line import is_visitor_id
 from .models import ErasureTombstone, Event, Visit
 from .profile_models import InterestProfile, InterestScore
+from .settings import setting
 from .state import Analytics
 
 # every column of a visit but its keys: a column added to Visit is exported without a change here

@@ -33,13 +33,13 @@ import datetime
 import itertools
 import math
 import random
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from . import clock
 from .line import Agent, Geo, RequestLine, SpoolEvent
 from .store import write_lines
 

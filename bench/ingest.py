@@ -755,7 +755,7 @@ def main() -> int:
         print("bench interrupted; servers stopped", file=sys.stderr)
         return 130
     figures = flat_figures(suites[0], "")
-    figures["tracker_js_gzip_bytes"] = gzip_bytes(ROOT / "static" / "js" / "track.js")
+    figures["tracker_js_gzip_bytes"] = gzip_bytes(ROOT / "analytics" / "static" / "track.js")
     if len(suites) > 1:
         figures.update(flat_figures(suites[1], "_postgres"))
     print_table(suites)

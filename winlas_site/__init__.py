@@ -117,13 +117,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_analytics(app: Flask) -> None:
     """Hand the analytics package what it needs of the site, as one ``analytics.Host``."""
-    app.config.setdefault("ANALYTICS_VISITOR_COOKIE", analytics.VISITOR_COOKIE)
     visitor_cookie = registered(app.config["ANALYTICS_VISITOR_COOKIE"])
     app.config["ANALYTICS_VISITOR_MAX_AGE"] = visitor_cookie.max_age()
     # the collector counts in the same store as Flask-Limiter (Redis in production)
     window = FixedWindowRateLimiter(limiter.storage)
 
-    limit = parse_limit(app.config.get("ANALYTICS_RATE_LIMIT", "240 per minute"))
+    limit = parse_limit(app.config["ANALYTICS_RATE_LIMIT"])
 
     def within_rate_limit(req: Request) -> bool:
         return bool(window.hit(limit, "collect", req.remote_addr or ""))

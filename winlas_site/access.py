@@ -84,6 +84,7 @@ TABLE: dict[str, Rule] = {
     # assets and the beacon endpoint (answered by a WSGI fast path before Flask, kept here so
     # the table is the whole map)
     "static": Rule(read=EVERYONE),
+    "analytics.static": Rule(read=EVERYONE),  # the tracker, the dashboard's CSS
     "analytics.collect": Rule(write=EVERYONE),
     # public content
     "public.home": page(),

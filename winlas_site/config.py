@@ -1,28 +1,27 @@
 """Settings: safe defaults for development, overridden by an instance file and the environment.
 
-Layering follows flaskbb: the defaults below, then ``instance/config.py`` when present, then
-environment variables (``DATABASE_URL``, ``SECRET_KEY``, ``REDIS_URL`` and ``WINLAS_*``), then the
+Layering follows flaskbb: the defaults below and analytics' own (``analytics.SETTINGS``), then
+``instance/config.py`` when present, then environment variables (``DATABASE_URL``,
+``SECRET_KEY``, ``REDIS_URL``, ``WINLAS_*``, ``ANALYTICS_*`` and ``GEOIP_DATABASE``), then the
 mapping handed to ``create_app`` (tests).
 """
 
 from __future__ import annotations
 
-import json
+import copy
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import analytics
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _json(value: str) -> Any:
-    return json.loads(value)
 
 
 def _list(value: str) -> list[str]:
@@ -83,27 +82,6 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
 }
 
 
-# settings of the analytics package: its own defaults apply unless the environment sets them.
-ANALYTICS_SETTINGS: dict[str, Any] = {
-    "GEOIP_DATABASE": str,
-    "ANALYTICS_RAW_RETENTION_DAYS": int,
-    "ANALYTICS_RATE_LIMIT": str,
-    "ANALYTICS_MAX_EVENTS": int,
-    "ANALYTICS_MAX_BODY": int,
-    "ANALYTICS_FSYNC": _bool,
-    "ANALYTICS_WRITE_MODE": str,
-    "ANALYTICS_PROFILE_HALF_LIFE_DAYS": float,
-    "ANALYTICS_PROFILE_WEIGHTS": _json,
-    "ANALYTICS_PROFILE_RETENTION_DAYS": int,
-    "ANALYTICS_PROFILE_SETTLE_SECONDS": int,
-    "ANALYTICS_TOMBSTONE_DAYS": float,
-    "ANALYTICS_QUARANTINE_DAYS": float,
-    "ANALYTICS_QUERY_BUDGET_MS": int,
-    # the office's networks, whose visits are not recorded; checked when the app starts
-    "ANALYTICS_INTERNAL_NETWORKS": _list,
-}
-
-
 def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return the settings the environment overrides, parsed."""
     env = os.environ if environ is None else environ
@@ -111,9 +89,10 @@ def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     for name, (_default, parse) in SETTINGS.items():
         if name in env:
             found[name] = parse(env[name])
-    for name, parse in ANALYTICS_SETTINGS.items():
-        if env.get(name):
-            found[name] = parse(env[name])
+    # analytics' settings: an empty value leaves the default; some are not read from here
+    for name, (_default, analytics_parse) in analytics.SETTINGS.items():
+        if analytics_parse is not None and env.get(name):
+            found[name] = analytics_parse(env[name])
     for name in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL"):
         if env.get(name):
             found[name] = env[name]
@@ -123,6 +102,10 @@ def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
 def defaults(instance_path: Path) -> dict[str, Any]:
     """Development defaults: SQLite in the instance folder, debug off, strict limits."""
     config = {name: default for name, (default, _parse) in SETTINGS.items()}
+    # analytics' defaults too, so the app's config holds every setting before init_app
+    config.update(
+        {name: copy.deepcopy(default) for name, (default, _parse) in analytics.SETTINGS.items()}
+    )
     config.update(
         DATABASE_URL=f"sqlite:///{instance_path / 'winlas.db'}",
         REDIS_URL="",

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 from flask import current_app
 from flask_babel import gettext, ngettext
 
+import analytics
+
 from .i18n import current_language
 
 REVISION = 1
@@ -98,7 +100,7 @@ COOKIES: tuple[Cookie, ...] = (
         days="WINLAS_CONSENT_MONTHS",
     ),
     Cookie(
-        "winlas_vid",
+        analytics.VISITOR_COOKIE,
         "statistics",
         "Ett slumpat besökar-id som låter vår egen statistik räkna unika besökare och besök. "
         "Delas inte med någon annan.",

@@ -51,7 +51,7 @@ def allows_profiling(req: Request) -> bool:
 def _visitor_of(req: Request | None) -> list[str]:
     if req is None:
         return []
-    name = current_app.config.get("ANALYTICS_VISITOR_COOKIE", "winlas_vid")
+    name = current_app.config["ANALYTICS_VISITOR_COOKIE"]
     value = req.cookies.get(name, "")
     return [value] if value else []
 

@@ -52,4 +52,4 @@ def budgeted(
 
 def too_heavy_page(budget: int, **context: Any) -> str:
     """The page that explains the stop; ``context`` fills in the suggestions' links."""
-    return render_template("dashboard/too_heavy.html", seconds=budget / 1000, **context)
+    return render_template("analytics/dashboard/too_heavy.html", seconds=budget / 1000, **context)

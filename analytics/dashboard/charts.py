@@ -3,8 +3,8 @@
 Every chart is an ``<svg role="img">`` named by its ``<title>`` and described by its ``<desc>``;
 every data mark carries ``data-label``/``data-value`` and a ``<title>`` with the same number the
 page's table shows, so a tooltip, a test and the table agree. Colours and fonts come from
-classes styled in ``static/css/dashboard.css``: the CSP (``style-src 'self'``) refuses ``style``
-attributes, and presentation attributes are kept to geometry.
+classes styled in ``analytics/static/dashboard.css``: the CSP (``style-src 'self'``) refuses
+``style`` attributes, and presentation attributes are kept to geometry.
 """
 
 from __future__ import annotations

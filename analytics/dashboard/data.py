@@ -51,11 +51,6 @@ FIGURES = (
 )
 
 
-def utc_now() -> datetime.datetime:
-    """Naive UTC, the form analytics stores times in."""
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-
-
 @dataclass(frozen=True)
 class Selection:
     """The period and filters of a dashboard URL, validated."""

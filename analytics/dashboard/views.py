@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
-from .. import reports
+from .. import clock, reports
 from ..csvexport import to_csv
 from ..enrich import SOURCES
 from ..state import current
@@ -28,12 +28,13 @@ from .data import (
     Table,
     build_table,
     overview,
-    utc_now,
 )
 
 DEVICES = ("desktop", "mobile", "tablet")
 
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+# the templates are analytics' own, under analytics/templates/analytics/ (a name no site
+# template uses); they extend the host's base.html
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="../templates")
 
 
 @bp.before_request
@@ -51,7 +52,7 @@ def no_store(response: Response) -> Response:
 
 def _selection() -> Selection:
     try:
-        return Selection.from_args(request.args, utc_now().date())
+        return Selection.from_args(request.args, clock.now().date())
     except ValueError:
         abort(400)
 
@@ -105,8 +106,8 @@ def index() -> str:
     """Key figures against the previous period, charts, and the top rows of every table."""
     selection = _selection()
     state = current()
-    page = overview(selection, state.host.site_series, utc_now())
-    return render_template("dashboard/index.html", page=page, **_context(selection))
+    page = overview(selection, state.host.site_series, clock.now())
+    return render_template("analytics/dashboard/index.html", page=page, **_context(selection))
 
 
 def _table(name: str, rows: int) -> tuple[Selection, Table]:
@@ -123,7 +124,7 @@ def _table(name: str, rows: int) -> tuple[Selection, Table]:
 def table(name: str) -> str:
     """One table of the dashboard with all its rows (up to PAGE_ROWS)."""
     selection, found = _table(name, PAGE_ROWS)
-    return render_template("dashboard/table.html", table=found, **_context(selection))
+    return render_template("analytics/dashboard/table.html", table=found, **_context(selection))
 
 
 @bp.get("/export/<name>.csv")

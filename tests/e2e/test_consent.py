@@ -18,7 +18,7 @@ def cookie_names(page) -> set[str]:
 
 
 def tracker_requests(page) -> list[str]:
-    return [url for url in page.requests_seen if url.endswith("/static/js/track.js")]
+    return [url for url in page.requests_seen if url.endswith("/analytics/static/track.js")]
 
 
 def collect_requests(page) -> list[str]:
@@ -77,7 +77,7 @@ def test_accept_all_loads_the_tracker_in_place(page):
     page.goto("/produkter")
     mark_document(page)
     with page.expect_response(re.compile(r"/api/collect$")) as collected:
-        with page.expect_request(re.compile(r"/static/js/track\.js$")):
+        with page.expect_request(re.compile(r"/analytics/static/track\.js$")):
             page.get_by_role("button", name="Acceptera alla").click()
     assert collected.value.status == 202
     expect_hidden(page)
@@ -228,7 +228,7 @@ def test_the_banner_works_without_javascript(browser, live_server):
     page.get_by_role("button", name="Spara val").click()
     page.wait_for_url(re.compile(r"/nyheter$"))
     # statistics allowed: the server now includes the tracker (which would run with JavaScript)
-    assert page.locator('script[src$="/static/js/track.js"]').count() == 1
+    assert page.locator('script[src$="/analytics/static/track.js"]').count() == 1
     page.context.close()
 
 

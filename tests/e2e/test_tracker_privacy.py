@@ -195,7 +195,7 @@ def test_nothing_personal_travels_to_or_is_stored_by_analytics_on_any_page_type(
                 page.locator('footer a[href^="mailto:"]').click()
         if login == "support@winlas.se":
             page.goto(f"/crm/leads/{lead.id}" + QUERY)
-            if page.locator('script[src$="/static/js/track.js"]').count():
+            if page.locator('script[src$="/analytics/static/track.js"]').count():
                 tracked_staff_pages.append(page.url)
             page.locator(f'a[href="mailto:{LEAD["email"]}"]').click()
             page.locator('a[href^="tel:"]').first.click()

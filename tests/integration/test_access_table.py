@@ -98,6 +98,7 @@ def example_values(app) -> dict[str, dict[str, object]]:
             "profiles.visitor": {"visitor_id": "0123456789abcdef0123456789abcdef"},
             "public.set_language": {"code": "en"},
             "static": {"filename": "css/site.css"},
+            "analytics.static": {"filename": "track.js"},
         }
 
 

@@ -17,7 +17,7 @@ CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0.0.0 Safari/537.36"
 )
-TRACKER = "/static/js/track.js"
+TRACKER = "/analytics/static/track.js"
 
 
 def choose(client, action, next_url="/produkter", headers=None, **fields):

@@ -26,7 +26,7 @@ CSRF_VALUE = re.compile(
     r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
 )
 # state-changing or language-switching GETs would change what the rest of the walk shows
-SKIPPED = {"static", "public.set_language"}
+SKIPPED = {"static", "analytics.static", "public.set_language"}
 NAMES = {
     "admin": ("admin@winlas.se", "Ada", "Admin"),
     "customer": ("bibliotekarie@exempelkommun.se", "Karin", "Kund"),

@@ -2,6 +2,7 @@
 
 import stat
 
+import analytics
 from winlas_site import config
 
 
@@ -43,11 +44,31 @@ def test_debug_is_off_outside_development(tmp_path):
     assert settings["DEBUG"] is False
 
 
+def test_analytics_settings_come_from_its_table(tmp_path):
+    settings = config.defaults(tmp_path)
+    for name, (default, _parse) in analytics.SETTINGS.items():
+        assert settings[name] == default, name
+    found = config.env_settings(
+        {
+            "ANALYTICS_RAW_RETENTION_DAYS": "30",
+            "ANALYTICS_FSYNC": "1",
+            "ANALYTICS_PROFILE_WEIGHTS": '{"click": 4}',
+            "ANALYTICS_QUERY_BUDGET_MS": "",  # empty: the default stays
+            "ANALYTICS_VISITOR_MAX_AGE": "60",  # the site derives it, never the environment
+        }
+    )
+    assert found == {
+        "ANALYTICS_RAW_RETENTION_DAYS": 30,
+        "ANALYTICS_FSYNC": True,
+        "ANALYTICS_PROFILE_WEIGHTS": {"click": 4},
+    }
+
+
 def test_the_readme_documents_every_setting():
     readme = (config.PROJECT_ROOT / "README.md").read_text()
     for name in [
         *config.SETTINGS,
-        *config.ANALYTICS_SETTINGS,
+        *analytics.SETTINGS,
         "DATABASE_URL",
         "SECRET_KEY",
         "REDIS_URL",

@@ -30,6 +30,6 @@ def test_every_entry_is_complete():
 
 
 def test_the_tracker_uses_only_declared_storage_keys():
-    script = PROJECT_ROOT / "static" / "js" / "track.js"
+    script = PROJECT_ROOT / "analytics" / "static" / "track.js"
     keys = set(re.findall(r'"(winlas_[a-z_]+)"', script.read_text()))
     assert keys and all(cookies.declared(key) for key in keys)

@@ -13,7 +13,6 @@ import logging
 from typing import Any
 
 import peewee
-from flask import current_app
 
 from .. import inventory, rights
 from ..auth.models import User
@@ -223,8 +222,3 @@ def past_registrations(before: datetime.datetime) -> peewee.ModelSelect[Registra
         .join(CourseSession)
         .where(CourseSession.ends_at < before)
     )
-
-
-def config_days(name: str, default: int) -> int:
-    """A whole number of days from the settings (at least 1)."""
-    return max(1, int(current_app.config.get(name, default)))

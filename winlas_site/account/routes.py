@@ -56,7 +56,7 @@ def _consent_id() -> str | None:
 
 def _browser() -> dict:
     """What ties this browser (not the person) to stored rows: consent id and visitor id."""
-    visitor = request.cookies.get(current_app.config.get("ANALYTICS_VISITOR_COOKIE", "winlas_vid"))
+    visitor = request.cookies.get(current_app.config["ANALYTICS_VISITOR_COOKIE"])
     return {"consent_id": _consent_id(), "visitor_ids": (visitor[:32],) if visitor else ()}
 
 

@@ -173,7 +173,7 @@ def confirm(user: User) -> bool:
 def notify_staff_of_request(user: User) -> bool:
     """Tell staff a confirmed request is waiting (the mail names no person: it links the list)."""
     address = (
-        current_app.config.get("WINLAS_ACCOUNT_REQUEST_EMAIL")
+        current_app.config["WINLAS_ACCOUNT_REQUEST_EMAIL"]
         or current_app.config["WINLAS_STAFF_EMAIL"]
     )
     return _send(

@@ -378,7 +378,7 @@ def record_last_activity():
     Cheap: a request without a session or remember-me cookie (most visitors, static files)
     returns at once, and a user already seen today costs no query beyond loading the session.
     """
-    if request.endpoint == "static":
+    if request.endpoint in ("static", "analytics.static"):
         return
     config = current_app.config
     if not (

@@ -14,6 +14,8 @@ from functools import lru_cache
 from flask import Request, Response, current_app, g, request
 from user_agents import parse as parse_user_agent
 
+import analytics
+
 from .. import signing
 from ..cookies import OPTIONAL_CATEGORIES, REVISION, in_category, registered
 from ..i18n import current_language
@@ -21,7 +23,6 @@ from .models import ConsentRecord
 from .texts import texts_digest
 
 CONSENT_COOKIE = "winlas_consent"
-VISITOR_COOKIE = "winlas_vid"
 _HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -195,13 +196,16 @@ def store(response: Response, consent: Consent) -> Response:
                     response.delete_cookie(
                         cookie.name, secure=secure, httponly=True, samesite="Lax"
                     )
-    if "statistics" in consent.categories and not _HEX_ID.match(
-        request.cookies.get(VISITOR_COOKIE, "")
+    # the visitor id is analytics' (its name and form): set with the choice, so the first page
+    # view after a yes is already counted as this visitor
+    visitor_cookie = current_app.config["ANALYTICS_VISITOR_COOKIE"]
+    if "statistics" in consent.categories and not analytics.is_visitor_id(
+        request.cookies.get(visitor_cookie, "")
     ):
         response.set_cookie(
-            VISITOR_COOKIE,
+            visitor_cookie,
             uuid.uuid4().hex,
-            max_age=registered(VISITOR_COOKIE).max_age(),
+            max_age=registered(visitor_cookie).max_age(),
             secure=secure,
             httponly=True,
             samesite="Lax",

@@ -79,7 +79,7 @@ def decide():
             categories=sorted(consent.categories),
             revision=consent.revision,
             # only where the page is one the access table lets carry the tracker
-            load=[url_for("static", filename="js/track.js")]
+            load=[url_for("analytics.static", filename="track.js")]
             if "statistics" in consent.categories and access.tracked_path(target)
             else [],
             clear_storage=core.storage_to_clear(consent),
