@@ -17,7 +17,7 @@ from werkzeug.http import HTTP_STATUS_CODES, dump_cookie
 
 from . import clock
 from .enrich import anonymise_ip, classify_referrer, scrub_label, scrub_target, scrub_url
-from .line import VISITOR_ID, Agent, Geo, RequestLine, SpoolEvent
+from .line import VISITOR_ID, Agent, Geo, RequestLine, SpoolEvent, dumps
 from .payload import IncomingEvent, PayloadError, parse
 from .state import current
 from .useragent import Client, classify
@@ -110,7 +110,7 @@ class Reply:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     def wsgi(self, start_response: StartResponse, headers: list[tuple[str, str]]) -> list[bytes]:
-        data = json.dumps(self.body).encode()
+        data = dumps(self.body).encode()
         start_response(
             f"{self.status} {HTTP_STATUS_CODES.get(self.status, '')}",
             [

@@ -25,6 +25,7 @@ from . import clock
 from .db import database
 from .line import RequestLine, SpoolEvent, TallyLine
 from .line import from_dict as line_from_dict
+from .line import loads as spool_loads
 from .models import DroppedCount, ErasureTombstone, Event, Visit
 from .spool import Spool
 
@@ -50,8 +51,13 @@ OUTAGE = (
 EXTERNAL_SOURCES = ("search", "social", "referral", "campaign")
 
 
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+
 def _moment(ms: int) -> datetime.datetime:
-    return datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC).replace(tzinfo=None)
+    # naive UTC from epoch milliseconds: exact, and half the cost of fromtimestamp + replace
+    # (twice per line in the writer's loop)
+    return _EPOCH + datetime.timedelta(milliseconds=ms)
 
 
 def starts_new_visit(
@@ -117,7 +123,6 @@ def _new_visit(line: RequestLine, event: SpoolEvent, when: datetime.datetime) ->
     utm = event.get("utm", {})
     source, host = event["ref"] if event["type"] == "pageview" else ("direct", "")
     moment = _db_time(when)
-    geo, agent = line.geo, line.agent
     values = (
         line.visitor,
         line.user_id,
@@ -129,14 +134,8 @@ def _new_visit(line: RequestLine, event: SpoolEvent, when: datetime.datetime) ->
         host,
         *(utm.get(key, "") for key in UTM_KEYS),
         line.ip,
-        geo.country,
-        geo.region,
-        geo.city,
-        agent.browser,
-        agent.browser_version,
-        agent.os,
-        agent.os_version,
-        agent.device,
+        *line.geo,  # country, region, city: the columns' order (unpacked: the writer's hot loop)
+        *line.agent,  # browser, browser_version, os, os_version, device
         event.get("screen", ""),
         event.get("lang", ""),
         event.get("tz", ""),
@@ -238,20 +237,22 @@ def write_lines(lines: Iterable[Mapping[str, Any]]) -> int:
         }
         touched: dict[int, OpenVisit] = {}
         for line in requests:
-            received = _moment(line.received_ms)
+            # the line's fields once per line, not per event (a batch carries up to 50)
+            visitor, user_id, profiling = line.visitor, line.user_id, line.profiling
+            received = _db_time(_moment(line.received_ms))
             for event in sorted(line.events, key=lambda e: e["ts"]):
                 when = _moment(event["ts"])
-                visit = current.get(line.visitor)
+                visit = current.get(visitor)
                 if visit is None or starts_new_visit(visit, event, when):
-                    visit = current[line.visitor] = _new_visit(line, event, when)
+                    visit = current[visitor] = _new_visit(line, event, when)
                 else:
                     if when >= visit.last_seen_at:
                         visit.last_seen_at = when
                         if event["type"] == "pageview":
                             visit.exit_path = event["path"]
-                    if visit.user_id is None and line.user_id is not None:
-                        visit.user_id = line.user_id
-                    if visit.profiling and not line.profiling:
+                    if visit.user_id is None and user_id is not None:
+                        visit.user_id = user_id
+                    if visit.profiling and not profiling:
                         # consent withdrawn or an objection mid-visit: the whole visit stops
                         # counting; a new yes only counts from the next visit
                         visit.profiling = False
@@ -260,11 +261,11 @@ def write_lines(lines: Iterable[Mapping[str, Any]]) -> int:
                     (
                         event["id"],
                         visit.id,
-                        line.visitor,
-                        line.user_id,
+                        visitor,
+                        user_id,
                         event["type"],
                         _db_time(when),
-                        _db_time(received),
+                        received,
                         event["path"],
                         event.get("target", ""),
                         event.get("name", ""),
@@ -358,7 +359,7 @@ def _read_entries(
             # surrogateescape keeps any byte, so the quarantine holds exactly what was read
             text = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
             try:
-                line = json.loads(raw)
+                line = spool_loads(raw)
                 if not isinstance(line, dict):
                     raise ValueError("not a JSON object")
             except ValueError as exc:
