@@ -10,6 +10,7 @@ wrote the audit entry).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Request
 
@@ -27,6 +28,15 @@ class Choices:
     newsletter: bool = False
     object_to_profiling: bool = False
     email_tracking: bool = False
+
+    @classmethod
+    def from_form(cls, form: Any) -> Choices:
+        """The switches as a validated preference form (Mitt konto's or the centre's) holds them."""
+        return cls(
+            newsletter=bool(form.newsletter.data),
+            object_to_profiling=bool(form.object_to_profiling.data),
+            email_tracking=bool(form.email_tracking.data),
+        )
 
 
 def preference_of(email: str) -> Preference:

@@ -175,11 +175,7 @@ def update_preferences():
     # the objection deletes the profile at once, not at the next update
     preferences.save_choices(
         current_user.email,
-        preferences.Choices(
-            newsletter=form.newsletter.data,
-            object_to_profiling=form.object_to_profiling.data,
-            email_tracking=form.email_tracking.data,
-        ),
+        preferences.Choices.from_form(form),
         source=url_for(".index"),
         language=current_language(),
         actor=current_user,

@@ -239,11 +239,7 @@ def _preferences_page(
             # the objection deletes the interest profile at once and stops it (P19)
             preference_service.save_choices(
                 preference.email,
-                preference_service.Choices(
-                    newsletter=form.newsletter.data,
-                    object_to_profiling=form.object_to_profiling.data,
-                    email_tracking=form.email_tracking.data,
-                ),
+                preference_service.Choices.from_form(form),
                 source=url_for(".account_preferences"),
                 language=current_language(),
                 actor=actor,
