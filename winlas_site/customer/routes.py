@@ -1,8 +1,9 @@
 """Views: /kundsidor and /kundsidor/<slug>."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_login import login_required
 
+from ..content import find_or_redirect
 from .models import KINDS, CustomerResource
 
 bp = Blueprint("customer", __name__)
@@ -18,6 +19,6 @@ def index():
 @bp.route("/kundsidor/<slug:slug>")
 @login_required
 def detail(slug: str):
-    """One resource."""
-    resource = CustomerResource.by_slug(slug) or abort(404)
+    """One live resource; an old slug redirects to the new one."""
+    resource = find_or_redirect(CustomerResource, slug, "customer.detail")
     return render_template("customer/detail.html", resource=resource)

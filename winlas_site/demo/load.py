@@ -9,9 +9,11 @@ import analytics
 
 from .. import clock
 from ..auth.models import Organisation, User
+from ..content import CREATED, Author, record
 from ..courses.models import Course, CourseSession, SeminarSlot
 from ..customer.models import CustomerResource
 from ..db import database
+from ..editor.kinds import KINDS as EDITOR_KINDS
 from ..leads.models import Contact, Lead
 from ..news.models import Article
 from ..privacy.models import SubProcessor
@@ -25,6 +27,22 @@ DEMO_USERS = (
     ("admin@winlas.se", "admin", "Ada", "Admin"),
     ("bibliotekarie@exempelkommun.se", "customer", "Karin", "Kund"),
 )
+
+# the author of the demo pages' first revisions (no account)
+DEMO_AUTHOR = Author(None, "Demoinnehåll")
+
+
+def dash_lists_to_markdown(text: str) -> str:
+    """The demo's lists ("– " at the start of each line of a paragraph) in Markdown, as
+    migration 0012 rewrote the stored ones."""
+    paragraphs = text.split("\n\n")
+    for number, paragraph in enumerate(paragraphs):
+        lines = paragraph.strip("\n").splitlines()
+        if len(lines) > 1 and lines[0].startswith("– "):
+            paragraphs[number] = "\n".join(
+                "- " + (line[2:] if line.startswith("– ") else line) for line in lines
+            )
+    return "\n\n".join(paragraphs)
 
 
 def load_all(password: str) -> dict[str, int]:
@@ -57,9 +75,19 @@ def load_all(password: str) -> dict[str, int]:
         for item in content.ARTICLES:
             Article.create(**item)
         for item in content.CUSTOMER_RESOURCES:
-            CustomerResource.create(**item)
+            CustomerResource.create(
+                **{
+                    **item,
+                    "body_sv": dash_lists_to_markdown(item["body_sv"]),
+                    "body_en": dash_lists_to_markdown(item["body_en"]),
+                }
+            )
         for item in content.SUBPROCESSORS:
             SubProcessor.create(**item)
+        # published from the start, each with a first revision: the editor shows who made it
+        for kind in EDITOR_KINDS.values():
+            for row in kind.model.select():
+                record(kind.name, row, kind.fields, CREATED, DEMO_AUTHOR)
         winlas = Organisation.create(name="WinLas AB", kind="company")
         customer = Organisation.create(
             name="Exempelkommun, kulturförvaltningen",

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, render_template, request
 
+from ..content import find_or_redirect
 from .models import KINDS, Article
 
 bp = Blueprint("news", __name__)
@@ -9,7 +10,7 @@ bp = Blueprint("news", __name__)
 
 @bp.route("/nyheter")
 def index():
-    """All news, articles and webinars; ``?typ=`` narrows to one kind."""
+    """All live news, articles and webinars; ``?typ=`` narrows to one kind."""
     kind = request.args.get("typ", "")
     if kind and kind not in KINDS:
         abort(400)
@@ -20,6 +21,6 @@ def index():
 
 @bp.route("/nyheter/<slug:slug>")
 def detail(slug: str):
-    """One article."""
-    article = Article.by_slug(slug) or abort(404)
+    """One live article; an old slug redirects to the new one."""
+    article = find_or_redirect(Article, slug, "news.detail")
     return render_template("news/detail.html", article=article)

@@ -1,14 +1,14 @@
-"""Sub-processors (P9), kept as data so the page is edited without a deploy."""
+"""Sub-processors (P9), kept as data so the page is edited without a deploy (/redaktion/)."""
 
 from __future__ import annotations
 
 import peewee
 
-from ..db import BaseModel
+from ..content import Publishable
 from ..i18n import Translated
 
 
-class SubProcessor(Translated, BaseModel):
+class SubProcessor(Translated, Publishable):
     name = peewee.CharField(max_length=200)
     purpose_sv = peewee.TextField()
     purpose_en = peewee.TextField(default="")
@@ -20,5 +20,5 @@ class SubProcessor(Translated, BaseModel):
 
     @classmethod
     def listed(cls) -> peewee.ModelSelect[SubProcessor]:
-        """All sub-processors in display order."""
-        return cls.select().order_by(cls.position, cls.name)
+        """The live sub-processors in display order (a new one is public once published)."""
+        return cls.live().order_by(cls.position, cls.name)

@@ -22,5 +22,5 @@ def cookies():
 
 @bp.route("/underbitraden")
 def subprocessors():
-    """Sub-processors (P9)."""
+    """The live sub-processors (P9)."""
     return render_template("privacy/subprocessors.html", subprocessors=SubProcessor.listed())

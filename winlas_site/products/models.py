@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import peewee
 
-from ..db import BaseModel
+from ..content import SLUG_MAX, Publishable
 from ..i18n import Translated
 
+AUDIENCES = ("school", "public", "both")
 
-class Product(Translated, BaseModel):
-    slug = peewee.CharField(max_length=80, unique=True)
+
+class Product(Translated, Publishable):
+    slug = peewee.CharField(max_length=SLUG_MAX, unique=True)
     name = peewee.CharField(max_length=120)
     summary_sv = peewee.TextField()
     summary_en = peewee.TextField(default="")
+    # Markdown (richtext.py)
     body_sv = peewee.TextField()
     body_en = peewee.TextField(default="")
     # one feature per line
@@ -23,10 +26,15 @@ class Product(Translated, BaseModel):
 
     @classmethod
     def listed(cls) -> peewee.ModelSelect[Product]:
-        """All products in display order."""
-        return cls.select().order_by(cls.position, cls.name)
+        """The live products in display order."""
+        return cls.live().order_by(cls.position, cls.name)
 
     @classmethod
     def by_slug(cls, slug: str) -> Product | None:
-        """The product at /produkter/<slug>, or None."""
+        """The product with this slug, or None (whatever its state)."""
         return cls.get_or_none(cls.slug == slug)
+
+    @property
+    def lacks_english(self) -> bool:
+        """True when the English body is empty: the English page shows the Swedish text."""
+        return not (self.body_en or "").strip()

@@ -1,7 +1,8 @@
 """Views: /produkter and /produkter/<slug>."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 
+from ..content import find_or_redirect
 from ..courses.models import Course
 from .models import Product
 
@@ -10,13 +11,13 @@ bp = Blueprint("products", __name__)
 
 @bp.route("/produkter")
 def index():
-    """Every product."""
+    """Every live product."""
     return render_template("products/index.html", products=Product.listed())
 
 
 @bp.route("/produkter/<slug:slug>")
 def detail(slug: str):
-    """One product with the courses about it."""
-    product = Product.by_slug(slug) or abort(404)
-    courses = Course.select().where(Course.product_slug == slug)
+    """One live product with the live courses about it; an old slug redirects."""
+    product = find_or_redirect(Product, slug, "products.detail")
+    courses = Course.live().where(Course.product_slug == product.slug)
     return render_template("products/detail.html", product=product, courses=courses)

@@ -1,0 +1,62 @@
+"""Publishing in a real browser: a marketer writes, previews and publishes a news article
+through the form with JavaScript turned off, and an anonymous visitor reads it."""
+
+import re
+import secrets
+
+import pytest
+
+from tests.e2e.conftest import log_in, open_page
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_marketer_publishes_an_article_that_an_anonymous_visitor_reads(browser, live_server):
+    marker = secrets.token_hex(3)
+    title = f"Redaktionens testnyhet {marker}"
+    body = (
+        f"Ett stycke med **fet** text ({marker}).\n\n"
+        "<script>alert('e2e')</script>\n\n"
+        "- första punkten\n- andra punkten"
+    )
+    # no JavaScript at all: every step must work with plain forms
+    editor = open_page(browser, live_server, java_script_enabled=False)
+    log_in(editor, "marknad@winlas.se", next_url="/redaktion/", lands_on="/redaktion/")
+    editor.get_by_role("link", name="Ny sida (Nyheter)").click()
+    editor.wait_for_url(re.compile(r"/redaktion/nyheter/ny$"))
+    editor.get_by_label("Rubrik (svenska)", exact=True).fill(title)
+    editor.get_by_label("Ingress (svenska)", exact=True).fill("En ingress skriven i webbläsaren.")
+    editor.get_by_label("Brödtext (svenska)", exact=True).fill(body)
+
+    editor.get_by_role("button", name="Förhandsgranska").click()
+    preview = editor.locator(".preview")
+    assert "fet" in preview.locator("strong").first.inner_text()
+    assert "<script>alert('e2e')</script>" in preview.inner_text()
+    # what was typed is still in the form after the preview
+    assert editor.get_by_label("Rubrik (svenska)", exact=True).input_value() == title
+
+    editor.get_by_role("button", name="Publicera").click()
+    editor.wait_for_url(re.compile(r"/redaktion/nyheter/\d+$"))
+    assert "Sidan är publicerad." in editor.content()
+    editor.context.close()
+
+    visitor = open_page(browser, live_server)
+    dialogs = []
+    visitor.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    visitor.goto("/nyheter")
+    visitor.get_by_role("link", name=title).click()
+    visitor.wait_for_url(re.compile(rf"/nyheter/redaktionens-testnyhet-{marker}$"))
+    main = visitor.locator("main")
+    assert visitor.locator("h1").inner_text() == title
+    assert "<script>alert('e2e')</script>" in main.inner_text()
+    assert main.locator("li").all_inner_texts()[-2:] == ["första punkten", "andra punkten"]
+    assert dialogs == []
+    visitor.context.close()
+
+
+def test_a_customer_is_refused_the_editor(browser, live_server):
+    customer = open_page(browser, live_server)
+    log_in(customer, "bibliotekarie@exempelkommun.se")
+    response = customer.goto("/redaktion/")
+    assert response is not None and response.status == 403
+    customer.context.close()
