@@ -45,7 +45,7 @@ class Course(ContentPage):
     @classmethod
     def listed(cls) -> list[Course]:
         """Courses ordered by their next session; those without upcoming sessions last."""
-        courses = list(cls.select())
+        courses = list(cls.live())
         sessions = (
             CourseSession.select()
             .where(CourseSession.starts_at >= local_now())
@@ -87,16 +87,46 @@ class CourseSession(Translated, BaseModel):
     place_en = peewee.CharField(max_length=200, default="")
     online = peewee.BooleanField(default=False)
     capacity = peewee.IntegerField(default=20)
+    # staff close the public sign-up before the start (a full room, a cancelled session)
+    signup_open = peewee.BooleanField(default=True)
+    # the dietary choices the sign-up form offers (comma-separated codes of DIETARY_CHOICES)
+    dietary_options = peewee.CharField(max_length=100, default=",".join(DIETARY_CHOICES))
+    # this session's price; None: the course's ``price_sek``
+    price_sek = peewee.IntegerField(null=True)
     # backrefs of Registration.course_session and SeminarSlot.course_session
     registrations: peewee.ModelSelect[Registration]
     seminar_slots: peewee.ModelSelect[SeminarSlot]
     # the confirmed sign-ups, set on the sessions ``Course.upcoming_with_seats`` returns
     confirmed: int
+    # the waitlisted sign-ups, set by ``for_admin``
+    waiting: int
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= local_now()
 
     @property
     def is_open(self) -> bool:
-        """Sign-up is open until the session starts."""
-        return self.starts_at > local_now()
+        """Sign-up is open until the session starts, unless staff closed it."""
+        return self.signup_open and not self.has_started
+
+    @property
+    def price(self) -> int:
+        """The price of this session in SEK: its own, else the course's."""
+        return self.price_sek if self.price_sek is not None else self.course.price_sek
+
+    @property
+    def dietary_codes(self) -> list[str]:
+        """The dietary choices offered, in the order of DIETARY_CHOICES."""
+        offered = set(self.dietary_options.split(","))
+        return [code for code in DIETARY_CHOICES if code in offered]
+
+    def counts(self) -> tuple[int, int]:
+        """(confirmed, waitlisted) sign-ups."""
+        return (
+            self.registrations_with("confirmed").count(),
+            self.registrations_with("waitlisted").count(),
+        )
 
     @classmethod
     def confirmed_counts(cls, ids: list[int]) -> dict[int, int]:
@@ -149,6 +179,61 @@ class CourseSession(Translated, BaseModel):
             registration.promoted_at = now()
             registration.save()
         return waiting
+
+    def next_position(self) -> int:
+        """The waitlist position for a newcomer (call inside the locked transaction)."""
+        last = (
+            self.registrations_with("waitlisted")
+            .select(peewee.fn.MAX(Registration.position))
+            .scalar()
+        )
+        return (last or 0) + 1
+
+    def change(self, **fields) -> list[Registration]:
+        """Staff save new details (dates, place, capacity, ...). A capacity below the confirmed
+        sign-ups raises ``CapacityTooLow`` (un-confirming people who were told they have a place
+        is never done silently: staff cancel or move them first); a higher one promotes from
+        the waitlist, whose registrations are returned. A new start time resets the reminders:
+        the programme goes out again before the new date."""
+        with _write_transaction():
+            locked = self.lock()
+            confirmed = locked.registrations_with("confirmed").count()
+            if "capacity" in fields and fields["capacity"] < confirmed:
+                raise CapacityTooLow(confirmed)
+            moved = "starts_at" in fields and fields["starts_at"] != locked.starts_at
+            for name, value in fields.items():
+                setattr(locked, name, value)
+            locked.save()
+            if moved:
+                Registration.update(reminded_at=None).where(
+                    Registration.course_session == locked
+                ).execute()
+            promoted = locked.fill_from_waitlist() if not locked.has_started else []
+        for name, value in fields.items():
+            setattr(self, name, value)
+        return promoted
+
+    @classmethod
+    def for_admin(cls) -> list[CourseSession]:
+        """Every session, each carrying ``confirmed`` and ``waiting`` counts (two queries)."""
+        sessions = list(cls.select(cls, Course).join(Course).order_by(cls.starts_at))
+        counts: dict[tuple[int, str], int] = dict(
+            ((session_id, status), count)
+            for session_id, status, count in rows(
+                Registration.select(
+                    Registration.course_session,
+                    Registration.status,
+                    peewee.fn.COUNT(Registration.id),
+                )
+                .where(Registration.status.in_(ACTIVE))
+                .group_by(Registration.course_session, Registration.status)
+                .tuples()
+            )
+        )
+        for session in sessions:
+            session.confirmed = counts.get((session.id, "confirmed"), 0)
+            session.waiting = counts.get((session.id, "waitlisted"), 0)
+        return sessions
 
 
 def _start(slot: SeminarSlot) -> datetime.datetime:
@@ -205,7 +290,23 @@ class AlreadyRegistered(Exception):
 
 
 class SessionClosed(Exception):
-    """The session has started: no more sign-ups."""
+    """The session has started, or staff closed its sign-up: no more sign-ups."""
+
+
+class NoSeatFree(Exception):
+    """Staff tried to promote someone from the waitlist while every place is taken."""
+
+
+class NotActive(Exception):
+    """The sign-up was cancelled in the meantime: nothing to move or promote."""
+
+
+class CapacityTooLow(Exception):
+    """A capacity below the confirmed sign-ups: nobody confirmed is ever un-confirmed."""
+
+    def __init__(self, confirmed: int):
+        super().__init__(confirmed)
+        self.confirmed = confirmed
 
 
 class SeminarFull(Exception):
@@ -236,6 +337,8 @@ class Registration(BaseModel):
     created_at = peewee.DateTimeField(default=now)
     promoted_at = peewee.DateTimeField(null=True)
     cancelled_at = peewee.DateTimeField(null=True)
+    # when the reminder with the programme was queued: it goes out once (courses/reminders.py)
+    reminded_at = peewee.DateTimeField(null=True)
 
     PERSONAL_DATA = {
         "contact": ("identity", "course and event sign-up (P2, P4)"),
@@ -247,6 +350,7 @@ class Registration(BaseModel):
         "language": ("preference", "emails about the sign-up in the participant's language"),
         "created_at": ("activity", "course and event sign-up"),
         "cancelled_at": ("activity", "course and event sign-up"),
+        "reminded_at": ("activity", "the reminder with the programme before the session"),
     }
 
     class Meta:
@@ -295,12 +399,15 @@ class Registration(BaseModel):
         user: User | None = None,
         language: str = "sv",
         submission: str | None = None,
+        by_staff: bool = False,
     ) -> Registration:
         """Sign a participant up: confirmed while places are free, else on the waitlist.
 
         The count and the insert happen in one transaction holding the session's lock, so two
         sign-ups for the last place cannot both be confirmed. Refusals (``AlreadyRegistered``,
         ``SessionClosed``, ``SeminarFull``) roll everything back, the contact included.
+        ``by_staff``: a sign-up staff take by phone, accepted while the public sign-up is
+        closed (closing it stops the form, not the course team); never after the start.
         """
         wanted = set(dietary_choices)
         choice = {
@@ -310,6 +417,7 @@ class Registration(BaseModel):
             "user": user,
             "language": language,
             "submission": submission,
+            "by_staff": by_staff,
         }
         try:
             return cls._sign_up(session, participant, **choice)
@@ -330,10 +438,11 @@ class Registration(BaseModel):
         user,
         language,
         submission,
+        by_staff,
     ) -> Registration:
         with _write_transaction():
             session = session.lock()
-            if not session.is_open:
+            if session.has_started or not (by_staff or session.signup_open):
                 raise SessionClosed()
             # a full seminar first: the form answers an address signed up before exactly as it
             # answers a new one, so the refusal cannot depend on the address
@@ -353,14 +462,7 @@ class Registration(BaseModel):
                 work_phone=participant.work_phone,
             )
             waiting = session.registrations_with("confirmed").count() >= session.capacity
-            position = None
-            if waiting:
-                last = (
-                    session.registrations_with("waitlisted")
-                    .select(peewee.fn.MAX(cls.position))
-                    .scalar()
-                )
-                position = (last or 0) + 1
+            position = session.next_position() if waiting else None
             own_account = user is not None and normalise_address(user.email) == contact.email
             registration = cls.create(
                 course_session=session,
@@ -398,6 +500,100 @@ class Registration(BaseModel):
             current.cancelled_at,
         )
         return promoted
+
+    def promote(self, extra_place: bool = False) -> None:
+        """Staff give this waitlisted person a place, ahead of the queue if they so decide.
+        A free place is used when there is one (there seldom is: a freed place goes to the
+        waitlist at once). When every place is taken, ``NoSeatFree`` unless ``extra_place``:
+        then the capacity grows by one, so confirmed never exceeds capacity and the page
+        shows the room's real size. ``NotActive`` when the person is no longer waiting."""
+        with _write_transaction():
+            session = self.course_session.lock()
+            if Registration.get_by_id(self.id).status != "waitlisted":
+                raise NotActive()
+            if session.registrations_with("confirmed").count() >= session.capacity:
+                if not extra_place:
+                    raise NoSeatFree()
+                CourseSession.update(capacity=CourseSession.capacity + 1).where(
+                    CourseSession.id == session.id
+                ).execute()
+            Registration.update(status="confirmed", position=None, promoted_at=now()).where(
+                Registration.id == self.id
+            ).execute()
+        self.status, self.position = "confirmed", None
+
+    def move_to(self, target: CourseSession) -> tuple[Registration, list[Registration]]:
+        """Move this active sign-up to ``target``, another session of the same course: the
+        same person, dietary needs and language there (confirmed while places are free, else
+        on its waitlist; seminar choices belong to a session and stay behind), this one
+        cancelled and its place given to the waitlist. Returns (the new sign-up, the promoted
+        here). ``SessionClosed`` when ``target`` has started, ``AlreadyRegistered`` when the
+        person is signed up there already, ``NotActive`` when this one was cancelled."""
+        if target.course_id != self.course_session.course_id or target.id == self.course_session_id:
+            raise ValueError("a move goes to another session of the same course")
+        with _write_transaction():
+            # both rows locked in id order: two moves in opposite directions cannot deadlock
+            first, second = sorted((self.course_session, target), key=lambda s: s.id)
+            locked = {first.id: first.lock(), second.id: second.lock()}
+            here, there = locked[self.course_session_id], locked[target.id]
+            current = Registration.get_by_id(self.id)
+            if current.status not in ACTIVE:
+                raise NotActive()
+            if there.has_started:
+                raise SessionClosed()
+            existing = Registration.active_for(there, current.contact.email)
+            if existing is not None:
+                raise AlreadyRegistered(existing)
+            waiting = there.registrations_with("confirmed").count() >= there.capacity
+            moved = Registration.create(
+                course_session=there,
+                contact=current.contact_id,
+                user=current.user_id,
+                status="waitlisted" if waiting else "confirmed",
+                position=there.next_position() if waiting else None,
+                dietary_choices=current.dietary_choices,
+                dietary_other=current.dietary_other,
+                language=current.language,
+            )
+            Registration.update(status="cancelled", position=None, cancelled_at=now()).where(
+                Registration.id == self.id
+            ).execute()
+            promoted = here.fill_from_waitlist() if current.status == "confirmed" else []
+        self.status, self.position = "cancelled", None
+        return moved, promoted
+
+    @classmethod
+    def due_reminders(cls, until: datetime.datetime) -> peewee.ModelSelect[Registration]:
+        """Confirmed sign-ups not yet reminded whose session starts after now and by
+        ``until`` (naive local time, as the sessions are stored)."""
+        return (
+            cls.select(cls, CourseSession)
+            .join(CourseSession)
+            .where(
+                (cls.status == "confirmed")
+                & cls.reminded_at.is_null()
+                & (CourseSession.starts_at > local_now())
+                & (CourseSession.starts_at <= until)
+            )
+            .order_by(CourseSession.starts_at, cls.id)
+        )
+
+    def claim_reminder(self) -> bool:
+        """Mark the reminder sent; False when another run did it first (one UPDATE, so two
+        runs at once never send it twice) or the sign-up is no longer confirmed."""
+        return bool(
+            Registration.update(reminded_at=now())
+            .where(
+                (Registration.id == self.id)
+                & Registration.reminded_at.is_null()
+                & (Registration.status == "confirmed")
+            )
+            .execute()
+        )
+
+    def unclaim_reminder(self) -> None:
+        """The reminder could not be queued: the next run tries again."""
+        Registration.update(reminded_at=None).where(Registration.id == self.id).execute()
 
     @classmethod
     def with_details(cls) -> peewee.ModelSelect[Registration]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 import logging
 
-from flask import current_app, url_for
+from flask import current_app
 
 from .. import clock, signing
 from ..clock import local_now
+from ..links import external_url
 from ..mail import queue_email
 from ..mail.models import OutboxMessage
+from . import calendar
 from .models import Registration, waitlist_rank
 
 log = logging.getLogger("winlas.courses")
@@ -37,9 +39,9 @@ def cancel_token(registration: Registration) -> str:
 
 
 def cancel_url(registration: Registration) -> str:
-    """The absolute cancellation link, on the configured site address (never the Host)."""
-    path = url_for("courses.cancel", token=cancel_token(registration))
-    return current_app.config["WINLAS_SITE_URL"].rstrip("/") + path
+    """The absolute cancellation link, on the configured site address (never the Host); built
+    without a request, so the reminder task can send it too."""
+    return external_url("courses.cancel", token=cancel_token(registration))
 
 
 def registration_from_token(token: str) -> Registration:
@@ -58,8 +60,12 @@ def registration_from_token(token: str) -> Registration:
     return registration
 
 
-# the emails a sign-up gets: template name under templates/mail/courses/
-EMAILS = ("confirmation", "waitlisted", "promoted", "cancelled", "reminder")
+# the emails a sign-up gets: template name under templates/mail/courses/ ("reminder": someone
+# signed the address up again; "upcoming": the programme before the start; "message": what
+# staff wrote to the participants)
+EMAILS = ("confirmation", "waitlisted", "promoted", "cancelled", "reminder", "upcoming", "message")
+# the emails that put the session in the participant's calendar (only a confirmed place does)
+WITH_CALENDAR = ("confirmation", "promoted", "upcoming", "message")
 
 
 REMINDER_INTERVAL = datetime.timedelta(hours=24)
@@ -75,8 +81,17 @@ def remind(registration: Registration) -> None:
     send_email(registration, "reminder", related=related)
 
 
-def send_email(registration: Registration, name: str, related: str = "") -> None:
-    """Queue one administrative email about ``registration`` (P21: opt-outs never stop it).
+def send_email(
+    registration: Registration,
+    name: str,
+    related: str = "",
+    extra: dict | None = None,
+    language: str | None = None,
+) -> bool:
+    """Queue one administrative email about ``registration`` (P21: opt-outs never stop it),
+    with the session's calendar entry when the place is confirmed (and one that removes it
+    with a cancellation). ``extra``: more template values; ``language``: other than the
+    sign-up's. True when queued.
 
     The sign-up is already committed: a mail problem is logged and never undoes it.
     """
@@ -91,19 +106,33 @@ def send_email(registration: Registration, name: str, related: str = "") -> None
         "session": session,
         "registration": registration,
         "seminars": registration.seminar_slots(),
-        "course_url": site_url + url_for("courses.detail", slug=course.slug),
+        "course_url": external_url("courses.detail", slug=course.slug),
         "cancel_url": cancel_url(registration) if registration.is_active else "",
         # the place in the queue is told here, to the address's owner, never on the web page
         "rank": waitlist_rank(registration),
+        "price": session.price,
+        **(extra or {}),
     }
     try:
+        attachments = []
+        if name in WITH_CALENDAR and registration.status == "confirmed":
+            attachments.append(
+                calendar.attachment(registration, context["course_url"], context["cancel_url"])
+            )
+        elif name == "cancelled":
+            attachments.append(
+                calendar.attachment(registration, context["course_url"], "", method="CANCEL")
+            )
         queue_email(
             registration.contact.email,
             f"courses/{name}",
             context,
             kind="administrative",
-            language=registration.language,
+            language=language or registration.language,
             related=related or f"registration:{registration.id}",
+            attachments=attachments,
         )
     except Exception:
         log.exception("email %s for registration %s not queued", name, registration.id)
+        return False
+    return True

@@ -6,6 +6,7 @@ sending when its next attempt is due), or on a permanent error (or too many atte
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 
@@ -37,6 +38,9 @@ class OutboxMessage(BaseModel):
     body_text = peewee.TextField()
     body_html = peewee.TextField(default="")
     headers = peewee.TextField(default="{}")  # extra headers as a JSON object
+    # files sent along (a calendar entry): a JSON list of {filename, content_type, data}, the
+    # data base64-encoded, so a retry sends exactly what was queued
+    attachments = peewee.TextField(default="[]")
     related = peewee.CharField(max_length=50, default="", index=True)  # e.g. "lead:12"
     language = peewee.CharField(max_length=5, default="sv")
     message_id = peewee.CharField(max_length=255)  # the same Message-ID on every attempt
@@ -53,6 +57,7 @@ class OutboxMessage(BaseModel):
         "body_text": ("communication", "sending email (the content of the message)"),
         "body_html": ("communication", "sending email (the content of the message)"),
         "headers": ("communication", "sending email (e.g. Reply-To, unsubscribe link)"),
+        "attachments": ("communication", "sending email (e.g. a calendar entry of a course)"),
     }
 
     class Meta:
@@ -61,6 +66,13 @@ class OutboxMessage(BaseModel):
     def header_items(self) -> list[tuple[str, str]]:
         """The extra headers, in the order the caller gave them."""
         return list(json.loads(self.headers or "{}").items())
+
+    def attachment_items(self) -> list[tuple[str, str, bytes]]:
+        """The attached files as (filename, content type, bytes), in the order given."""
+        return [
+            (item["filename"], item["content_type"], base64.b64decode(item["data"]))
+            for item in json.loads(self.attachments or "[]")
+        ]
 
     @classmethod
     def claim(cls, message_id: int, at: datetime.datetime) -> bool:

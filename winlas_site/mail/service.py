@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import email.utils
 import json
@@ -67,6 +68,12 @@ MAX_SUBJECT = 255
 # P18 and RFC 8058: every marketing email can be left with one click
 MARKETING_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post")
 
+# attachments: a plain file name (no folder, no control character, no leading dot), a
+# type/subtype with simple parameters, and a size no mailbox refuses
+ATTACHMENT_NAME = re.compile(r"[\w][\w .()+-]{0,99}")
+CONTENT_TYPE = re.compile(r"[a-z]+/[a-z0-9.+-]+(; *[a-z-]+=[a-z0-9._-]+)*", re.IGNORECASE)
+MAX_ATTACHMENTS_SIZE = 2_000_000
+
 FIRST_RETRY = datetime.timedelta(seconds=30)
 LONGEST_RETRY = datetime.timedelta(hours=1)
 
@@ -107,6 +114,34 @@ def checked_headers(headers: dict[str, str] | None, kind: str) -> dict[str, str]
         if missing:
             raise ValueError(f"a marketing email needs the headers {', '.join(missing)}")
     return headers
+
+
+Attachment = tuple[str, str, bytes]
+
+
+def checked_attachments(attachments: list[Attachment] | None) -> list[dict[str, str]]:
+    """The files as stored in the outbox; ValueError for a name that is a path, holds a
+    control character or is too long, a malformed content type, or too many bytes."""
+    stored, total = [], 0
+    for item in attachments or []:
+        filename, content_type, data = item
+        if not isinstance(filename, str) or not ATTACHMENT_NAME.fullmatch(filename):
+            raise ValueError(f"invalid attachment file name {filename!r}")
+        if not isinstance(content_type, str) or not CONTENT_TYPE.fullmatch(content_type):
+            raise ValueError(f"invalid attachment content type {content_type!r}")
+        if not isinstance(data, bytes):
+            raise ValueError("attachment data must be bytes")
+        total += len(data)
+        if total > MAX_ATTACHMENTS_SIZE:
+            raise ValueError("the attachments are too large")
+        stored.append(
+            {
+                "filename": filename,
+                "content_type": content_type,
+                "data": base64.b64encode(data).decode("ascii"),
+            }
+        )
+    return stored
 
 
 def single_line(text: str, limit: int = MAX_SUBJECT) -> str:
@@ -166,6 +201,7 @@ def queue_email(
     headers: dict[str, str] | None = None,
     related: str = "",
     reply_to: str | None = None,
+    attachments: list[Attachment] | None = None,
 ) -> OutboxMessage:
     """Store an email in the outbox (committed) and enqueue its delivery.
 
@@ -173,7 +209,8 @@ def queue_email(
     ValueError for an invalid address, a line break in an address or header, an unknown kind
     or language, or a marketing email without unsubscribe headers. ``reply_to`` overrides the
     feature's configured Reply-To (``reply_to_for``); it is checked like any address, so a line
-    break typed into a form never reaches the header. Call it after the
+    break typed into a form never reaches the header. ``attachments`` are files sent along,
+    ``(filename, content_type, bytes)`` each (``checked_attachments``). Call it after the
     transaction that stores what the mail is about: the outbox commits on its own, and a
     delivery problem never touches the caller's data.
     """
@@ -185,6 +222,7 @@ def queue_email(
         raise ValueError("related must be a short single-line text")
     address = checked_address(to_address)
     extra = checked_headers(headers, kind)
+    files = checked_attachments(attachments)
     if not any(name.lower() == "reply-to" for name in extra):
         replies = reply_to if reply_to is not None else reply_to_for(template)
         if replies:
@@ -200,6 +238,7 @@ def queue_email(
             body_text=text,
             body_html=html,
             headers=json.dumps(extra, ensure_ascii=False),
+            attachments=json.dumps(files),
             related=related,
             language=language,
             message_id=email.utils.make_msgid(domain=domain),

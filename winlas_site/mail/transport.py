@@ -32,6 +32,8 @@ class OutboxMessage(Protocol):
 
     def header_items(self) -> Iterable[tuple[str, str]]: ...
 
+    def attachment_items(self) -> Iterable[tuple[str, str, bytes]]: ...
+
 
 log = logging.getLogger("winlas.mail")
 
@@ -51,7 +53,8 @@ def envelope_address(address: str) -> str:
 
 
 def build_mime(message: OutboxMessage, sender: str) -> EmailMessage:
-    """The MIME message of an outbox row: text, and HTML as an alternative when there is one.
+    """The MIME message of an outbox row: text, and HTML as an alternative when there is one,
+    then the attached files (multipart/mixed).
 
     Built at send time from stored parts, so a change of sender address applies to the queue.
     """
@@ -68,11 +71,26 @@ def build_mime(message: OutboxMessage, sender: str) -> EmailMessage:
     mime.set_content(message.body_text)
     if message.body_html:
         mime.add_alternative(message.body_html, subtype="html")
+    for filename, content_type, data in message.attachment_items():
+        maintype, subtype, params = split_content_type(content_type)
+        mime.add_attachment(data, maintype, subtype, filename=filename, params=params)
     # after the body: set_content drops, and add_alternative moves, every Content-* header
     mime["Content-Language"] = message.language
     for name, value in message.header_items():
         mime[name] = value
     return mime
+
+
+def split_content_type(content_type: str) -> tuple[str, str, dict[str, str]]:
+    """``"text/calendar; method=PUBLISH; charset=utf-8"`` → ("text", "calendar", {...})."""
+    kind, *rest = (part.strip() for part in content_type.split(";"))
+    maintype, _slash, subtype = kind.partition("/")
+    params = {}
+    for item in rest:
+        name, _equals, value = item.partition("=")
+        if name:
+            params[name.strip().lower()] = value.strip().strip('"')
+    return maintype.lower(), subtype.lower(), params
 
 
 class SMTPTransport:
