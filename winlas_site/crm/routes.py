@@ -1,7 +1,11 @@
-"""Views: /crm/ (the lead list), /crm/leads.csv and /crm/leads/<id>."""
+"""Views: the lead list (/crm/, sortable, with a status select per row), its CSV, a lead's page
+(status, owner, organisation, follow-up, notes, timeline, course sign-ups), the follow-ups due
+today (/crm/att-gora), a lead taken by phone (/crm/ny) and the merge of two contacts."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -14,13 +18,41 @@ from playhouse.flask_utils import PaginatedQuery  # type: ignore[attr-defined]
 # types-WTForms 3.2 lacks WTForms 3.3's SelectChoice
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
+from .. import clock
 from ..auth.decorators import role_required
 from ..auth.models import Organisation, User
-from ..db import database
+from ..courses.models import Registration
 from ..forms import has_control_characters
-from ..leads.models import LEAD_TYPES, STATUSES, Lead, LeadNote
+from ..i18n import swedish_time
+from ..leads.models import (
+    LEAD_TYPES,
+    SORT_COLUMNS,
+    STATUSES,
+    Contact,
+    Lead,
+    LeadNote,
+    TimelineEntry,
+    register_call,
+    write_transaction,
+)
+from ..newsletter.models import Subscription
+from ..products.models import Product
+from ..security import PRIVATE, is_safe_redirect, no_store
+from . import merge as merging
+from . import notify
 from .csvexport import to_csv
-from .forms import STATUS_LABELS, LeadUpdateForm, NoteForm
+from .display import tel_href
+from .forms import (
+    ORGANISATION_TYPE_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+    FollowUpForm,
+    LeadUpdateForm,
+    MergeForm,
+    NewLeadForm,
+    NoteForm,
+    StatusForm,
+)
 
 bp = Blueprint("crm", __name__, url_prefix="/crm")
 
@@ -28,20 +60,40 @@ PER_PAGE = 25
 # docs/ARCHITECTURE.md: marketers read and export the CRM; only staff (and admins) work leads
 READ_ROLES = ("staff", "marketer")
 WRITE_ROLES = ("staff",)
+# a column's first click sorts this way: dates newest first, text A to Z
+DEFAULT_ORDER = {column: "asc" for column in SORT_COLUMNS} | {"inkom": "desc"}
+FORM_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@bp.after_request
+def _private(response):
+    # every CRM page is about people: kept out of caches and search indexes
+    return no_store(response, PRIVATE)
+
+
+@bp.app_template_filter("crm_tel")
+def _crm_tel(number: str) -> str:
+    return tel_href(number or "")
 
 
 def _filters() -> dict[str, Any]:
-    """The list's filters from the query string; anything unknown is a 400."""
+    """The list's filters and sort from the query string; anything unknown is a 400."""
     args = request.args
     filters: dict[str, Any] = {
         "type": args.get("typ", ""),
         "status": args.get("status", ""),
         "search": args.get("q", "")[:100],
         "owner": None,
+        "sort": args.get("sortera", "inkom"),
     }
     if filters["type"] and filters["type"] not in LEAD_TYPES:
         abort(400)
     if filters["status"] and filters["status"] not in STATUSES:
+        abort(400)
+    if filters["sort"] not in SORT_COLUMNS:
+        abort(400)
+    filters["order"] = args.get("ordning", DEFAULT_ORDER[filters["sort"]])
+    if filters["order"] not in ("asc", "desc"):
         abort(400)
     # a NUL in a search: PostgreSQL refuses it in a query (a 500), SQLite would match nothing
     if has_control_characters(filters["search"]):
@@ -55,14 +107,33 @@ def _filters() -> dict[str, Any]:
     return filters
 
 
+def _list_args(filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters as the list's query string, without the empty ones and the default sort."""
+    values = {
+        "typ": filters["type"],
+        "status": filters["status"],
+        "ansvarig": filters["owner"] or "",
+        "q": filters["search"],
+    }
+    if (filters["sort"], filters["order"]) != ("inkom", "desc"):
+        values.update(sortera=filters["sort"], ordning=filters["order"])
+    return {name: value for name, value in values.items() if value}
+
+
 def _staff() -> list[User]:
     return list(User.select().where(User.role != "customer").order_by(User.first_name))
+
+
+def _owner_choices() -> list:
+    return [SelectChoice(0, _("Ingen"))] + [
+        SelectChoice(u.id, u.full_name or u.email) for u in _staff()
+    ]
 
 
 @bp.route("/")
 @role_required(*READ_ROLES)
 def index():
-    """Leads, newest first, filterable and paginated."""
+    """Leads, filterable, sortable by every column, paginated."""
     filters = _filters()
     page = request.args.get("sida", "1")
     if not (page.isascii() and page.isdigit()) or len(page) > 5 or not 0 < int(page) < 100000:
@@ -75,21 +146,24 @@ def index():
         page=pages.get_page(),
         page_count=pages.get_page_count(),
         filters=filters,
+        list_args=_list_args(filters),
+        default_order=DEFAULT_ORDER,
         staff=_staff(),
         statuses=STATUS_LABELS,
         types=LEAD_TYPES,
+        status_form=StatusForm(),
     )
 
 
 @bp.route("/leads.csv")
 @role_required(*READ_ROLES)
 def leads_csv():
-    """The filtered lead list as CSV."""
+    """The filtered and sorted lead list as CSV: the list's rows, in the list's order."""
     filters = _filters()
     rows = (
         (
             lead.id,
-            lead.created_at.strftime("%Y-%m-%d %H:%M"),
+            swedish_time(lead.created_at),
             lead.type,
             lead.status,
             lead.contact.first_name,
@@ -101,6 +175,8 @@ def leads_csv():
             lead.owner.full_name if lead.owner_id else "",
             lead.marketing_consent,
             lead.message,
+            lead.source,
+            lead.follow_up_on.isoformat() if lead.follow_up_on else "",
         )
         for lead in Lead.listing(**filters)
     )
@@ -118,6 +194,8 @@ def leads_csv():
         "owner",
         "marketing_consent",
         "message",
+        "source",
+        "follow_up_on",
     ]
     return Response(
         to_csv(header, rows),
@@ -126,12 +204,45 @@ def leads_csv():
     )
 
 
+def _lead_or_404(lead_id: int) -> Lead:
+    return Lead.get_or_none(Lead.id == lead_id) or abort(404)
+
+
+def _back_to_list(target: str | None) -> str:
+    """The list address a row form came from (with its filters), or the plain list."""
+    home = url_for(".index")
+    if target and is_safe_redirect(target) and target.startswith(home):
+        return target
+    return home
+
+
+@bp.route("/leads/<int(max=2147483647):lead_id>/status", methods=["POST"])
+@role_required(*WRITE_ROLES)
+def set_status(lead_id: int):
+    """The status select of a list row: change it, back to the same list."""
+    item = _lead_or_404(lead_id)
+    form = StatusForm()
+    if not form.validate():
+        abort(400)
+    if item.set_status(form.status.data or "", current_user):
+        flash(
+            _(
+                "Status för %(name)s: %(status)s.",
+                name=f"{item.contact.first_name} {item.contact.last_name}",
+                status=STATUS_LABELS[item.status],
+            ),
+            "success",
+        )
+    return redirect(_back_to_list(form.back.data), 303)
+
+
 # an id beyond the integer column's range is a plain 404, not a database error
 @bp.route("/leads/<int(max=2147483647):lead_id>", methods=["GET", "POST"])
 @role_required(*READ_ROLES, write=WRITE_ROLES)
 def lead(lead_id: int):
-    """One lead with the contact's other leads; staff edit status, owner and notes here."""
-    item = Lead.get_or_none(Lead.id == lead_id) or abort(404)
+    """One lead: what was asked, its timeline and the contact's other leads and course
+    sign-ups; staff edit status, owner, organisation, follow-up and notes here."""
+    item = _lead_or_404(lead_id)
     update = LeadUpdateForm(
         prefix="u",
         status=item.status,
@@ -141,36 +252,181 @@ def lead(lead_id: int):
     update.organisation.choices = [SelectChoice(0, _("Ingen"))] + [
         SelectChoice(o.id, o.name) for o in Organisation.select().order_by(Organisation.name)
     ]
-    update.owner.choices = [SelectChoice(0, _("Ingen"))] + [
-        SelectChoice(u.id, u.full_name or u.email) for u in _staff()
-    ]
+    update.owner.choices = _owner_choices()
+    follow_up = FollowUpForm(
+        prefix="f", follow_up_on=item.follow_up_on, follow_up_note=item.follow_up_note
+    )
     note = NoteForm(prefix="n")
+    status = 200
     if request.method == "POST":
+        by = current_user._get_current_object()
         if "u-status" in request.form and update.validate():
-            with database.atomic():
-                item.status = update.status.data
-                item.owner = update.owner.data or None
-                item.save()
-                item.contact.organisation = update.organisation.data or None
-                item.contact.save()
+            with write_transaction(Lead.select().where(Lead.id == item.id)):
+                item.set_status(update.status.data or "", by)
+                owner_changed = item.assign(update.owner.data or None, by)
+                item.set_organisation(update.organisation.data or None, by)
+            if owner_changed:
+                notify.assigned(item, by)
             flash(_("Leadet är uppdaterat."), "success")
+            return redirect(url_for(".lead", lead_id=item.id), 303)
+        if "f-follow_up_on" in request.form and follow_up.validate():
+            item.set_follow_up(follow_up.follow_up_on.data, follow_up.follow_up_note.data or "", by)
+            flash(_("Uppföljningen är sparad."), "success")
             return redirect(url_for(".lead", lead_id=item.id), 303)
         if "n-text" in request.form and note.validate():
             LeadNote.add(item, current_user.id, note.text.data or "")
             flash(_("Anteckningen är sparad."), "success")
             return redirect(url_for(".lead", lead_id=item.id), 303)
         status = 400
-    else:
-        status = 200
-    others = item.contact.leads.where(Lead.id != item.id).order_by(Lead.created_at.desc())
-    notes = item.notes.order_by(LeadNote.created_at.desc())
+    contact = item.contact
+    others = contact.leads.where(Lead.id != item.id).order_by(Lead.created_at.desc())
+    timeline = item.timeline()
     return render_template(
         "crm/lead.html",
         lead=item,
-        contact=item.contact,
+        contact=contact,
         others=others,
-        notes=notes,
+        timeline=timeline,
+        people=_people(timeline),
         update=update,
+        follow_up=follow_up,
         note=note,
         statuses=STATUS_LABELS,
+        types=TYPE_LABELS,
+        organisation_types=ORGANISATION_TYPE_LABELS,
+        registrations=list(Registration.for_email(contact.email)),
+        subscription=Subscription.by_email(contact.email),
+        today=clock.local_today(),
     ), status
+
+
+def _people(timeline: list[TimelineEntry]) -> dict[int, str]:
+    """The names of the users an owner change or creation names (by id)."""
+    ids = {
+        value
+        for entry in timeline
+        if entry.kind in ("owner", "created")
+        for value in (entry.detail.get("from"), entry.detail.get("to"), entry.detail.get("owner"))
+        if isinstance(value, int)
+    }
+    if not ids:
+        return {}
+    return {u.id: u.full_name or u.email for u in User.select().where(User.id.in_(ids))}
+
+
+@bp.route("/att-gora")
+@role_required(*READ_ROLES)
+def due():
+    """Follow-ups due today or overdue: the user's own leads, or everyone's (``?alla=1``)."""
+    everyone = request.args.get("alla", "")
+    if everyone not in ("", "0", "1"):
+        abort(400)
+    today = clock.local_today()
+    leads = list(Lead.due(today, owner=None if everyone == "1" else current_user.id))
+    return render_template(
+        "crm/due.html",
+        overdue=[lead for lead in leads if lead.follow_up_on < today],
+        today_leads=[lead for lead in leads if lead.follow_up_on == today],
+        everyone=everyone == "1",
+        today=today,
+        statuses=STATUS_LABELS,
+        types=TYPE_LABELS,
+    )
+
+
+def _form_id(value: str | None) -> str:
+    """The form's one-time id when it looks like one we issued, else a fresh one."""
+    value = value or ""
+    return value if FORM_ID.fullmatch(value) else uuid.uuid4().hex
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@role_required(*WRITE_ROLES)
+def new_lead():
+    """A lead from a phone call, typed in by staff."""
+    form = NewLeadForm()
+    form.products.choices = [SelectChoice(p.slug, p.name) for p in Product.listed()]
+    form.owner.choices = _owner_choices()
+    if request.method == "GET":
+        form.submission.data = uuid.uuid4().hex
+        form.owner.data = current_user.id
+    if form.validate_on_submit():
+        by = current_user._get_current_object()
+        products = "\n".join(dict.fromkeys(form.products.data or []))
+        item, created = register_call(
+            _form_id(form.submission.data),
+            form.type.data or "question",
+            contact_fields={
+                "email": form.email.data,
+                "first_name": form.first_name.data or "",
+                "last_name": form.last_name.data or "",
+                "organisation_name": form.organisation.data or "",
+                "work_phone": form.work_phone.data or "",
+                "products_of_interest": products,
+            },
+            lead_fields={
+                "message": form.message.data or "",
+                "organisation_type": form.organisation_type.data or "",
+                "products": products,
+                "owner": form.owner.data or None,
+            },
+            by=by,
+            follow_up_on=form.follow_up_on.data,
+            follow_up_note=form.follow_up_note.data or "",
+        )
+        if created:
+            notify.assigned(item, by)
+            flash(_("Leadet är registrerat."), "success")
+        return redirect(url_for(".lead", lead_id=item.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("crm/new_lead.html", form=form), status
+
+
+def _contact_id(value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        abort(400)
+    return int(value)
+
+
+@bp.route("/kontakter/<int(max=2147483647):contact_id>/sammanfoga", methods=["GET", "POST"])
+@role_required(*WRITE_ROLES)
+def merge(contact_id: int):
+    """Merge another contact (the same person) into this one: search, preview, confirm."""
+    kept = Contact.get_or_none(Contact.id == contact_id) or abort(404)
+    form = MergeForm()
+    if request.method == "POST":
+        if not form.validate():
+            abort(400)
+        duplicate_id = _contact_id(form.duplicate.data or "")
+        if duplicate_id == kept.id:
+            abort(400)
+        try:
+            merging.merge(kept.id, duplicate_id, current_user._get_current_object())
+        except merging.MergeRefused:
+            abort(404)
+        flash(_("Kontakterna är sammanfogade."), "success")
+        newest = kept.leads.order_by(Lead.created_at.desc(), Lead.id.desc()).first()
+        if newest is None:
+            return redirect(url_for(".index"), 303)
+        return redirect(url_for(".lead", lead_id=newest.id), 303)
+    search = request.args.get("q", "")[:100]
+    if has_control_characters(search):
+        abort(400)
+    plan = None
+    other = request.args.get("med", "")
+    if other:
+        duplicate = Contact.get_or_none(Contact.id == _contact_id(other)) or abort(404)
+        if duplicate.id == kept.id:
+            abort(400)
+        plan = merging.plan(kept, duplicate)
+        form.duplicate.data = str(duplicate.id)
+    return render_template(
+        "crm/merge.html",
+        kept=kept,
+        search=search,
+        found=merging.candidates(kept, search) if search and plan is None else [],
+        plan=plan,
+        form=form,
+        statuses=STATUS_LABELS,
+        types=TYPE_LABELS,
+    )
