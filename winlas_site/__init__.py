@@ -16,7 +16,19 @@ from werkzeug.routing import BaseConverter
 
 import analytics
 
-from . import access, commands, consent, db, errors, i18n, mail, pagecache, profiling, security
+from . import (
+    access,
+    commands,
+    consent,
+    db,
+    errors,
+    i18n,
+    mail,
+    pagecache,
+    profiling,
+    richtext,
+    security,
+)
 from . import config as settings
 from .account.routes import bp as account
 from .auth.routes import bp as auth
@@ -27,8 +39,11 @@ from .crm.routes import bp as crm
 from .customer.routes import bp as customer
 from .dashboard_data import site_series
 from .dsar.routes import bp as dsar
+from .editor.routes import bp as editor
 from .extensions import babel, csrf, limiter, login_manager
 from .leads.routes import bp as leads
+from .media.models import image_size
+from .media.routes import bp as media
 from .news.routes import bp as news
 from .newsletter.routes import bp as newsletter
 from .privacy.routes import bp as privacy
@@ -69,6 +84,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     consent.init_app(app)
     profiling.init_app(app)
     mail.init_app(app)
+    # Markdown bodies; an uploaded image gets its width and height from the media library
+    richtext.init_app(app, image_size=image_size)
     register_analytics(app)
     security.trust_proxies(app)
     access.init_app(app)
@@ -192,6 +209,8 @@ def register_blueprints(app: Flask) -> None:
         customer,
         account,
         dsar,
+        editor,
+        media,
         commands.bp,
     ):
         app.register_blueprint(blueprint)

@@ -173,6 +173,54 @@ TABLE: dict[str, Rule] = {
     "dsar.export": Rule(write=ADMIN),
     "dsar.erase": Rule(write=ADMIN),
     "dsar.objection": Rule(write=ADMIN),
+    # publishing (editor): marketers the public pages, staff the customer pages, admins all
+    "editor.index": Rule(read=STAFF_OR_MARKETING),
+    # per kind (editor/kinds.py): editor.<kind>_list, _preview, _history (pages);
+    # _new, _edit (forms); _restore, _publish, _unpublish (POST only)
+    **{
+        f"editor.{kind}_{view}": Rule(
+            read=NOBODY if view in ("restore", "publish", "unpublish") else roles,
+            write=NOBODY if view in ("list", "preview", "history") else roles,
+        )
+        for kind, roles in (
+            ("news", MARKETING),
+            ("product", MARKETING),
+            ("course", MARKETING),
+            ("customer", STAFF),
+            ("subprocessor", ADMIN),
+        )
+        for view in ("list", "new", "edit", "preview", "history", "restore", "publish", "unpublish")
+    },
+    # -- publishing: end --
+    # the media library
+    "media.library": Rule(read=STAFF_OR_MARKETING, write=STAFF_OR_MARKETING),
+    "media.delete": Rule(write=STAFF_OR_MARKETING),
+    # published pages show the images: everyone loads them; never tracked, never page-cached
+    # (the browser keeps them instead: the name is the content's hash)
+    "media.file": Rule(read=EVERYONE),
+    # -- media: end --
+    # course administration (staff)
+    "courses.admin_index": Rule(read=STAFF),
+    "courses.admin_session": Rule(read=STAFF),
+    "courses.admin_session_new": Rule(read=STAFF, write=STAFF),
+    "courses.admin_session_edit": Rule(read=STAFF, write=STAFF),
+    "courses.admin_session_open": Rule(write=STAFF),
+    "courses.admin_session_close": Rule(write=STAFF),
+    "courses.admin_session_email": Rule(read=STAFF, write=STAFF),
+    "courses.admin_participant_add": Rule(read=STAFF, write=STAFF),
+    "courses.admin_registration_cancel": Rule(write=STAFF),
+    "courses.admin_registration_promote": Rule(write=STAFF),
+    "courses.admin_registration_move": Rule(write=STAFF),
+    "courses.admin_slot_new": Rule(read=STAFF, write=STAFF),
+    "courses.admin_slot_edit": Rule(read=STAFF, write=STAFF),
+    "courses.admin_slot_delete": Rule(write=STAFF),
+    # -- course administration: end --
+    # the CRM's working tools (staff write, marketers read)
+    "crm.set_status": Rule(write=STAFF),
+    "crm.due": Rule(read=STAFF_OR_MARKETING),
+    "crm.new_lead": Rule(read=STAFF, write=STAFF),
+    "crm.merge": Rule(read=STAFF, write=STAFF),
+    # -- crm tools: end --
 }
 
 # what an endpoint without an entry gets: nobody, nothing tracked, nothing cached

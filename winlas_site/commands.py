@@ -14,11 +14,17 @@ import analytics
 from . import addresses, db, retention
 from .auth.models import User
 from .consent import commands as consent_commands
+from .courses import cli as courses_cli
 from .demo import load
 from .newsletter import commands as newsletter_commands
 
 bp = Blueprint("cli", __name__, cli_group=None)
-for group in (retention.group, consent_commands.group, newsletter_commands.group):
+for group in (
+    retention.group,
+    consent_commands.group,
+    newsletter_commands.group,
+    courses_cli.group,
+):
     bp.cli.add_command(group)
 
 

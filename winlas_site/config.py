@@ -57,6 +57,11 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Reply-To of each kind of email (the From address, noreply@, reads nothing)
     "WINLAS_SUPPORT_EMAIL": ("support@winlas.se", str),
     "WINLAS_COURSE_EMAIL": ("utbildning@winlas.se", str),
+    # the programme reminder goes out this many days before a session starts
+    "WINLAS_COURSE_REMINDER_DAYS": (3, int),
+    # the largest image an editor may upload (bytes), and the widest it is stored
+    "WINLAS_MEDIA_MAX_BYTES": (5_000_000, int),
+    "WINLAS_MEDIA_MAX_WIDTH": (1600, int),
     "WINLAS_MARKETING_EMAIL": ("marknad@winlas.se", str),
     "WINLAS_MAIL_FROM": ("WinLas <noreply@winlas.se>", str),
     "WINLAS_SMTP_HOST": ("", str),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from flask import Flask, request
 from flask_babel import get_locale
 
-from . import pagecache
+from . import clock, pagecache
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
@@ -40,7 +42,15 @@ class Translated:
         return [part.strip() for part in self.t(field).split("\n\n") if part.strip()]
 
 
+def swedish_time(moment: datetime.datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (naive UTC) as staff read it, in Swedish local time: "2026-12-03 14:05";
+    '' for None. Staff work in Sweden whatever language the page is in."""
+    local = clock.to_local(moment)
+    return "" if local is None else local.strftime(pattern)
+
+
 def init_app(app: Flask) -> None:
     """Expose the language helpers to templates; cached pages differ by language."""
     app.jinja_env.globals.update(current_language=current_language, LANGUAGES=LANGUAGES)
+    app.jinja_env.filters["swedish_time"] = swedish_time
     pagecache.vary_on(app, select_locale)

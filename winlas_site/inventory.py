@@ -59,6 +59,18 @@ RETENTION: dict[str, str] = {
     ),
     "lead": "WINLAS_LEAD_RETENTION_DAYS (730) days after the inquiry",
     "lead_note": "with its lead",
+    "image": (
+        "while the image is in the library; the uploader link is removed when the "
+        "uploader's data is erased"
+    ),
+    "lead_event": (
+        "with its lead (WINLAS_LEAD_RETENTION_DAYS); merge events naming an address are "
+        "deleted when that person is erased; a deleted account's id is removed from the history"
+    ),
+    "revision": (
+        "kept as the site's edit history; the author's id and name are blanked when the "
+        "author's data is erased"
+    ),
     "registration": (
         "WINLAS_REGISTRATION_RETENTION_DAYS (730) days after the course or event took place"
     ),

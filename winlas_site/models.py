@@ -9,13 +9,17 @@ from .auth import personal_data as auth_personal_data
 from .auth.models import Organisation, User, UserSession
 from .consent import personal_data as consent_personal_data
 from .consent.models import ConsentRecord
+from .content import Revision, SlugRedirect
 from .courses import personal_data as courses_personal_data
 from .courses.models import Course, CourseSession, Registration, RegistrationSeminar, SeminarSlot
 from .customer.models import CustomerResource
+from .editor import personal_data as editor_personal_data
 from .leads import personal_data as leads_personal_data
-from .leads.models import Contact, Lead, LeadNote
+from .leads.models import Contact, Lead, LeadEvent, LeadNote
 from .mail import personal_data as mail_personal_data
 from .mail.models import OutboxMessage
+from .media import personal_data as media_personal_data
+from .media.models import Image
 from .news.models import Article
 from .newsletter import personal_data as newsletter_personal_data
 from .newsletter.models import MailEvent, NewsletterIssue, NewsletterLink, Preference, Subscription
@@ -49,6 +53,14 @@ MODELS = [
     MailEvent,
     FormToken,
     *ACCOUNT_MODELS,
+    # -- publishing models --
+    Revision,
+    SlugRedirect,
+    # -- media models --
+    Image,
+    # -- course administration models --
+    # -- crm models --
+    LeadEvent,
 ]
 
 # one per feature holding personal data; ``account/data.py`` asks every one of them (their
@@ -61,5 +73,7 @@ PROVIDERS: tuple[Provider, ...] = (
     newsletter_personal_data.PROVIDER,
     consent_personal_data.PROVIDER,
     mail_personal_data.PROVIDER,
+    editor_personal_data.PROVIDER,
+    media_personal_data.PROVIDER,
     analytics_personal_data.PROVIDER,
 )

@@ -157,7 +157,9 @@ def no_store(response: R, headers: Mapping[str, str] = NO_STORE) -> R:
 def security_headers(response) -> ResponseReturnValue:
     """Add the security headers to every response."""
     response.headers.update(STATIC_HEADERS)
-    response.headers["Content-Security-Policy"] = content_security_policy()
+    # a view may set a stricter policy of its own (an uploaded image: nothing may run in it)
+    if "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = content_security_policy()
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = HSTS
     return response

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from . import analytics_tasks, create_app, retention
 from .auth import tasks as auth_tasks
+from .courses import reminders as course_reminders
+from .crm import tasks as crm_tasks
 from .mail import service as mail_service
 from .mail import tasks as mail_tasks
 from .newsletter import mailing as newsletter_mailing
@@ -18,6 +20,8 @@ TASK_MODULES = (
     analytics_tasks,
     retention,
     auth_tasks,
+    course_reminders,
+    crm_tasks,
     mail_service,
     mail_tasks,
     newsletter_mailing,

@@ -33,6 +33,92 @@ ORIGIN = "http://localhost"
 VOLATILE_COLUMNS = {"last_seen_at", "last_active_at"}
 
 
+def _media_examples(app) -> dict[str, dict[str, object]]:
+    """A stored image (row and file) for the library's delete button and /media/<name>."""
+    import io
+
+    from PIL import Image as PILImage
+
+    from winlas_site.media import storage
+    from winlas_site.media.processing import process
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (8, 6), (200, 40, 40)).save(buffer, "PNG")
+    with app.test_request_context():
+        image, _created = storage.add(
+            process(buffer.getvalue(), max_bytes=10**6, max_width=100),
+            original_name="rod.png",
+            alt_sv="En röd ruta",
+            alt_en="",
+            uploaded_by=None,
+        )
+    return {
+        "media.delete": {"image_id": image.id},
+        "media.file": {"name": image.file_name},
+    }
+
+
+def _courses_examples(app) -> dict[str, dict[str, object]]:
+    """The staff endpoints of course administration: a real session, slot and sign-up."""
+    from winlas_site.courses.models import (
+        Course,
+        CourseSession,
+        Participant,
+        Registration,
+        SeminarSlot,
+    )
+
+    with app.test_request_context():
+        course_session = (
+            CourseSession.select().join(Course).order_by(CourseSession.starts_at.desc()).first()
+        )
+        slot = SeminarSlot.create(
+            course_session=course_session,
+            title_sv="Access-tabellens seminarium",
+            starts_at=course_session.starts_at,
+        )
+        registration = Registration.sign_up(
+            course_session,
+            Participant("access.tabell@exempel.se", "Acke", "Tabell", "Exempelkommun"),
+            by_staff=True,
+        )
+    session_id = {"session_id": course_session.id}
+    registration_id = {"registration_id": registration.id}
+    return {
+        "courses.admin_session_new": {"slug": course_session.course.slug},
+        "courses.admin_session": session_id,
+        "courses.admin_session_edit": session_id,
+        "courses.admin_session_open": session_id,
+        "courses.admin_session_close": session_id,
+        "courses.admin_session_email": session_id,
+        "courses.admin_participant_add": session_id,
+        "courses.admin_slot_new": session_id,
+        "courses.admin_slot_edit": {"slot_id": slot.id},
+        "courses.admin_slot_delete": {"slot_id": slot.id},
+        "courses.admin_registration_cancel": registration_id,
+        "courses.admin_registration_promote": registration_id,
+        "courses.admin_registration_move": registration_id,
+    }
+
+
+def _publishing_examples(app) -> dict[str, dict[str, object]]:
+    """Each editor kind's first demo row and its first revision (demo/load.py writes one)."""
+    from winlas_site.content import Revision
+    from winlas_site.editor.kinds import KINDS, VIEWS
+
+    values: dict[str, dict[str, object]] = {}
+    with app.test_request_context():
+        for kind in KINDS.values():
+            row = kind.model.select().order_by(kind.model.id).first()
+            revision = Revision.latest(kind.name, row.id)
+            for view in VIEWS:
+                if view in ("list", "new"):
+                    continue
+                values[kind.endpoint(view)] = {"row_id": row.id}
+            values[kind.endpoint("restore")] = {"row_id": row.id, "revision_id": revision.id}
+    return values
+
+
 def example_values(app) -> dict[str, dict[str, object]]:
     """URL variables per endpoint, naming objects that exist (call after the demo is loaded).
 
@@ -99,6 +185,15 @@ def example_values(app) -> dict[str, dict[str, object]]:
             "public.set_language": {"code": "en"},
             "static": {"filename": "css/site.css"},
             "analytics.static": {"filename": "track.js"},
+            # -- publishing examples --
+            **_publishing_examples(app),
+            # -- media examples --
+            **_media_examples(app),
+            # -- course administration examples --
+            **_courses_examples(app),
+            # -- crm examples --
+            "crm.set_status": {"lead_id": lead.id},
+            "crm.merge": {"contact_id": lead.contact_id},
         }
 
 

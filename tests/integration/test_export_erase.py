@@ -18,6 +18,7 @@ from winlas_site.account.data import EXPORT_SECTIONS
 from winlas_site.account.models import AuditEntry, RetentionNotice
 from winlas_site.auth.models import Organisation, User, UserSession
 from winlas_site.consent.models import ConsentRecord
+from winlas_site.content import Revision
 from winlas_site.courses.models import (
     Course,
     CourseSession,
@@ -25,8 +26,9 @@ from winlas_site.courses.models import (
     RegistrationSeminar,
     SeminarSlot,
 )
-from winlas_site.leads.models import Contact, Lead, LeadNote, submit_inquiry
+from winlas_site.leads.models import Contact, Lead, LeadEvent, LeadNote, submit_inquiry
 from winlas_site.mail.models import OutboxMessage
+from winlas_site.media.models import Image
 from winlas_site.newsletter.models import (
     MailEvent,
     NewsletterIssue,
@@ -93,6 +95,26 @@ def seed_person(app, email=EMAIL, role="customer") -> int:
             {"message": f"Hej, jag heter Greta {SURNAME}.", "marketing_consent": True},
         )
         LeadNote.create(lead=lead, text=f"Ringde {SURNAME}, mejla {email}.")
+        LeadEvent.record(lead, "status", user, {"from": "ny", "to": "kontaktad"})
+        # what the person did as an editor: a page version and an uploaded image
+        Revision.create(
+            kind="news",
+            object_id=1,
+            data="{}",
+            action="edited",
+            author_id=user.id,
+            author_name=f"Greta {SURNAME}",
+        )
+        Image.create(
+            file_name="cd" * 16 + ".webp",
+            original_name="bild.png",
+            content_type="image/webp",
+            width=10,
+            height=10,
+            byte_size=100,
+            alt_sv="En bild",
+            uploaded_by=user,
+        )
         course = Course.create(slug="grundkurs", title_sv="Grundkurs", summary_sv="s", body_sv="b")
         session = CourseSession.create(
             course=course,
@@ -200,6 +222,9 @@ def test_the_export_holds_a_row_of_every_personal_data_model(app, client, databa
         checks = {
             "user": lambda: section["email"] == EMAIL and section["work_phone"] == "08-123 45 67",
             "lead_note": lambda: SURNAME in section[0]["notes"][0]["text"],
+            "lead_event": lambda: section[0]["events"][0]["detail"]["to"] == "kontaktad",
+            "revision": lambda: section[0]["author_name"] == f"Greta {SURNAME}",
+            "image": lambda: section[0]["file_name"] == "cd" * 16 + ".webp",
             "registration_seminar": lambda: section[0]["seminar_slot_ids"],
             "subscription": lambda: section["subscription"]["status"] == "confirmed",
             "preference": lambda: section["preference"]["email_tracking_consent"],

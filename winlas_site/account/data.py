@@ -48,6 +48,8 @@ SECTIONS = (
     "emails",
     "audit_log",
     "newsletter_issues_written",
+    "page_revisions",
+    "images_uploaded",
     "analytics",
     "profiling_objections",
     "interest_profile",
