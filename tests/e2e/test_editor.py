@@ -1,5 +1,6 @@
-"""Publishing in a real browser: a marketer writes, previews and publishes a news article
-through the form with JavaScript turned off, and an anonymous visitor reads it."""
+"""Publishing in a real browser: a marketer uploads a picture, writes, previews and publishes a
+news article with it through the form with JavaScript turned off, and an anonymous visitor reads
+it, picture included."""
 
 import re
 import secrets
@@ -7,6 +8,7 @@ import secrets
 import pytest
 
 from tests.e2e.conftest import log_in, open_page
+from tests.e2e.test_media import unique_picture
 
 pytestmark = pytest.mark.e2e
 
@@ -14,14 +16,26 @@ pytestmark = pytest.mark.e2e
 def test_a_marketer_publishes_an_article_that_an_anonymous_visitor_reads(browser, live_server):
     marker = secrets.token_hex(3)
     title = f"Redaktionens testnyhet {marker}"
+    alt = f"Utlåningsdisken {marker}"
+    # no JavaScript at all: every step must work with plain forms
+    editor = open_page(browser, live_server, java_script_enabled=False)
+    log_in(editor, "marknad@winlas.se", next_url="/redaktion/bilder", lands_on="/redaktion/bilder")
+    # the picture first, through the image library; its Markdown goes into the article
+    editor.get_by_label("Bildfil").set_input_files(
+        files=[{"name": "disk.png", "mimeType": "image/png", "buffer": unique_picture()}]
+    )
+    editor.get_by_label("Alternativtext på svenska").fill(alt)
+    editor.get_by_role("button", name="Ladda upp", exact=True).click()
+    editor.wait_for_url(re.compile(r"/redaktion/bilder#bild-\d+$"))
+    item = editor.locator(".media-item").filter(has_text=alt)
+    snippet = item.get_by_label("Markdown att kopiera").input_value()
     body = (
         f"Ett stycke med **fet** text ({marker}).\n\n"
         "<script>alert('e2e')</script>\n\n"
+        f"{snippet}\n\n"
         "- första punkten\n- andra punkten"
     )
-    # no JavaScript at all: every step must work with plain forms
-    editor = open_page(browser, live_server, java_script_enabled=False)
-    log_in(editor, "marknad@winlas.se", next_url="/redaktion/", lands_on="/redaktion/")
+    editor.goto("/redaktion/")
     editor.get_by_role("link", name="Ny sida (Nyheter)").click()
     editor.wait_for_url(re.compile(r"/redaktion/nyheter/ny$"))
     editor.get_by_label("Rubrik (svenska)", exact=True).fill(title)
@@ -50,6 +64,13 @@ def test_a_marketer_publishes_an_article_that_an_anonymous_visitor_reads(browser
     assert visitor.locator("h1").inner_text() == title
     assert "<script>alert('e2e')</script>" in main.inner_text()
     assert main.locator("li").all_inner_texts()[-2:] == ["första punkten", "andra punkten"]
+    # the picture: from the library, sized, and loaded by the browser
+    picture = main.get_by_role("img", name=alt)
+    assert (picture.get_attribute("width"), picture.get_attribute("height")) == ("240", "120")
+    picture.scroll_into_view_if_needed()
+    visitor.wait_for_function(
+        "img => img.complete && img.naturalWidth === 240", arg=picture.element_handle()
+    )
     assert dialogs == []
     visitor.context.close()
 
