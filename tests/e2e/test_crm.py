@@ -7,7 +7,7 @@ import pytest
 
 from tests.e2e.conftest import log_in
 from winlas_site.auth.models import User
-from winlas_site.crm.display import local_today
+from winlas_site.clock import local_today
 from winlas_site.leads.models import Lead, submit_inquiry
 
 pytestmark = pytest.mark.e2e
