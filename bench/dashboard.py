@@ -26,6 +26,12 @@ What is measured, per database (SQLite always; PostgreSQL when ``BENCH_POSTGRES_
    what once scanned the whole event table per report (docs/HOSTILE_INPUTS.md #36, > 30 s on
    PostgreSQL).
 
+5. ``dashboard_multi_p50_ms`` / ``dashboard_multi_p99_ms``: ``MULTI_RUNS`` (default 12) random
+   sets of two and three filters (page, country, device, browser, source, campaign; values drawn,
+   weighted by visits, from the period's own top ten of each dimension, so most sets match real
+   traffic and some match little; seed 14), each dashboard timed once, p50 and p99 (with a
+   dozen runs, the slowest). A set of two or more filters has no rollup today.
+
 Output: a table for people, then ``name value`` lines (``dashboard_p50_ms``,
 ``dashboard_filtered_p50_ms``, ``dashboard_speedup``, … with a ``_postgres`` suffix for
 PostgreSQL), and ``bench/results/dashboard.json``. Targets on SQLite at a million events:
@@ -38,6 +44,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -60,6 +67,7 @@ POSTGRES_SCHEMA = "bench_dashboard"
 FILTER = {"country": "SE"}
 MISSING_PAGE = {"page": "/finns-inte"}  # a path with no events
 MISSING_PAGE_TWO = {"page": "/finns-inte", "country": "SE"}
+MULTI_SEED = 14
 TARGET_P50_MS = 150
 TARGET_SPEEDUP = 20
 
@@ -96,6 +104,36 @@ def _p50_ms(function, runs: int, warm_up: bool = True) -> tuple[float, list[floa
         function()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), times
+
+
+def filter_sets(
+    tables: dict, names: tuple[str, ...], count: int, seed: int = MULTI_SEED
+) -> list[dict[str, str]]:
+    """``count`` random sets of two or three filters, each value one of its dimension's top ten
+    in ``tables`` (the unfiltered dashboard's), picked in proportion to its visits."""
+    rng = random.Random(seed)
+    choices = {
+        name: [(row.key, row.visits) for row in tables[name][:10] if row.key] for name in names
+    }
+    usable = [name for name, values in choices.items() if values]
+    sets = []
+    for number in range(count):
+        names = rng.sample(usable, 2 + number % 2)
+        sets.append(
+            {
+                name: rng.choices(
+                    [key for key, _visits in choices[name]],
+                    weights=[visits for _key, visits in choices[name]],
+                )[0]
+                for name in names
+            }
+        )
+    return sets
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def measure(database, instance: str, events: int, runs: int, raw_runs: int) -> dict:
@@ -153,6 +191,20 @@ def measure(database, instance: str, events: int, runs: int, raw_runs: int) -> d
             figures[f"{name}_p50_ms"] = round(p50, 1)
             figures[f"{name}_runs_ms"] = [round(value, 1) for value in times]
             print(f"  {name:<34} p50 {p50:9.1f} ms", flush=True)
+        multi = []
+        for active in filter_sets(check["tables"], reports.FILTERS, _int_env("MULTI_RUNS", 12)):
+            started = time.perf_counter()
+            reports.dashboard(period, reports.Filters(**active))
+            multi.append((time.perf_counter() - started) * 1000)
+            print(f"    {active}: {multi[-1]:.1f} ms", flush=True)
+        figures["dashboard_multi_p50_ms"] = round(statistics.median(multi), 1)
+        figures["dashboard_multi_p99_ms"] = round(_percentile(multi, 0.99), 1)
+        figures["dashboard_multi_runs_ms"] = [round(value, 1) for value in multi]
+        print(
+            f"  {'dashboard_multi':<34} p50 {figures['dashboard_multi_p50_ms']:9.1f} ms, "
+            f"p99 {figures['dashboard_multi_p99_ms']:.1f} ms",
+            flush=True,
+        )
         raw_check = reports.dashboard(period, plain, raw=True)
         figures["rollup_equals_raw"] = all(
             raw_check[key] == check[key] for key in raw_check if key != "visitors_now"
@@ -218,6 +270,8 @@ HEADLINES = (
     "dashboard_filtered_speedup",
     "dashboard_missing_page_p50_ms",
     "dashboard_missing_page_two_filters_p50_ms",
+    "dashboard_multi_p50_ms",
+    "dashboard_multi_p99_ms",
     "rollup_seconds",
     "generate_seconds",
 )
