@@ -75,9 +75,25 @@ def test_a_marketer_publishes_an_article_that_an_anonymous_visitor_reads(browser
     visitor.context.close()
 
 
-def test_a_customer_is_refused_the_editor(browser, live_server):
+EDITING_PAGES = (
+    "/redaktion/",
+    "/redaktion/nyheter/ny",
+    "/redaktion/bilder",
+    "/personal/utbildningar",
+)
+
+
+def test_a_customer_and_an_anonymous_visitor_are_refused_the_editing_pages(browser, live_server):
     customer = open_page(browser, live_server)
     log_in(customer, "bibliotekarie@exempelkommun.se")
-    response = customer.goto("/redaktion/")
-    assert response is not None and response.status == 403
+    for path in EDITING_PAGES:
+        response = customer.goto(path)
+        assert response is not None and response.status == 403, path
     customer.context.close()
+    anonymous = open_page(browser, live_server)
+    for path in EDITING_PAGES:
+        anonymous.goto(path)
+        # sent to the login page, nothing of the editor shown
+        assert re.search(r"/logga-in\?next=", anonymous.url), (path, anonymous.url)
+        assert "Redaktion" not in anonymous.locator("main").inner_text()
+    anonymous.context.close()
