@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from flask import Response, render_template, request
+from flask import Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from .security import PRIVATE
@@ -63,3 +63,32 @@ def json_download(data: dict, filename: str) -> Response:
         mimetype="application/json",
         headers={**PRIVATE, "Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+# the largest page number of a paginated list, and the most digits a row id may have (the
+# integer columns hold 2 147 483 647)
+LAST_PAGE = 99_999
+ID_DIGITS = 9
+
+
+def plain_number(raw: str, digits: int) -> int:
+    """``raw`` as a number when it is at most ``digits`` ASCII digits; a 400 otherwise.
+
+    isdigit() alone lets "²" through, which int() refuses, and the length bound keeps int()
+    away from strings long enough to refuse (or to slow down)."""
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > digits:
+        abort(400)
+    return int(raw)
+
+
+def page_number(name: str = "sida", last: int = LAST_PAGE) -> int:
+    """The page of a paginated list in the query string (1 when absent): 1 to ``last``."""
+    page = plain_number(request.args.get(name, "1"), len(str(last)))
+    if not 0 < page <= last:
+        abort(400)
+    return page
+
+
+def row_id(raw: str) -> int:
+    """A row id typed into a query string or form field; a 400 for anything else."""
+    return plain_number(raw, ID_DIGITS)

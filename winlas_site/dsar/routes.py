@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,7 +20,7 @@ from ..i18n import current_language
 from ..leads.models import normalise_address
 from ..preferences import record_objection
 from ..security import PRIVATE
-from ..views import json_download
+from ..views import json_download, page_number
 
 bp = Blueprint("dsar", __name__, url_prefix="/dataskydd")
 
@@ -133,13 +133,6 @@ def objection():
     return _person_page(address, done=True)
 
 
-def _page_number() -> int:
-    raw = request.args.get("sida", "1")
-    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_PAGE:
-        abort(400)
-    return int(raw)
-
-
 def _actors(entries: list[AuditEntry]) -> dict[int, str]:
     ids = {entry.actor_id for entry in entries if entry.actor_id}
     if not ids:
@@ -151,7 +144,7 @@ def _actors(entries: list[AuditEntry]) -> dict[int, str]:
 @role_required("staff")
 def audit_log():
     """The audit log, newest first, 50 a page."""
-    page = _page_number()
+    page = page_number(last=MAX_PAGE)
     entries = list(AuditEntry.newest_first().paginate(page, PAGE_SIZE))
     total = AuditEntry.select().count()
     return (

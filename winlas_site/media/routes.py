@@ -28,7 +28,7 @@ from playhouse.flask_utils import PaginatedQuery  # type: ignore[attr-defined]
 
 from ..auth.decorators import role_required
 from ..security import NO_STORE
-from ..views import form_page
+from ..views import form_page, page_number
 from . import storage
 from .forms import DeleteForm, UploadForm
 from .models import Image
@@ -73,13 +73,6 @@ def file_size_filter(size: int) -> str:
     return file_size(size)
 
 
-def _page_number() -> int:
-    page = request.args.get("sida", "1")
-    if not (page.isascii() and page.isdigit()) or len(page) > 5 or not 0 < int(page) < 100000:
-        abort(400)
-    return int(page)
-
-
 @bp.route("/redaktion/bilder", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def library():
@@ -116,7 +109,7 @@ def library():
             current_user.id,
         )
     pages = PaginatedQuery(Image.newest_first(), PER_PAGE, page_var="sida", check_bounds=False)
-    page = _page_number()
+    page = page_number()
     return form_page(
         "media/library.html",
         form,
