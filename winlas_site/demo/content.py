@@ -1,8 +1,8 @@
 """Demo content for the WinLas website: products, courses, articles, customer
 resources and sub-processors.
 
-Pure data. Swedish first, English complete. Plain text only; paragraphs in a
-body are separated by a blank line. Dates and times are naive, local Swedish
+Pure data. Swedish first, English complete. Bodies are Markdown, written as plain
+paragraphs separated by a blank line (the customer pages' lists as "- " lines). Dates and times are naive, local Swedish
 time.
 """
 
@@ -1146,22 +1146,22 @@ CUSTOMER_RESOURCES: list[Row] = [
         "body_sv": (
             "Version 8.4.0 innehåller följande förändringar:"
             "\n\n"
-            "– Elever och klasser kan hämtas direkt via SS 12000 (kräver WinLas Skola)\n"
-            "– Sökningen vid disken är upp till tre gånger snabbare i stora databaser\n"
-            "– Mediaimporten matchar nu poster på både ISBN och EAN\n"
-            "– Ny inställning för antal dagar innan lånehistorik gallras\n"
-            "– Påminnelser kan skickas som sms\n"
-            "– Rättat: förseningsavgifter beräknades fel för lån över årsskiftet"
+            "- Elever och klasser kan hämtas direkt via SS 12000 (kräver WinLas Skola)\n"
+            "- Sökningen vid disken är upp till tre gånger snabbare i stora databaser\n"
+            "- Mediaimporten matchar nu poster på både ISBN och EAN\n"
+            "- Ny inställning för antal dagar innan lånehistorik gallras\n"
+            "- Påminnelser kan skickas som sms\n"
+            "- Rättat: förseningsavgifter beräknades fel för lån över årsskiftet"
         ),
         "body_en": (
             "Version 8.4.0 includes the following changes:"
             "\n\n"
-            "– Pupils and classes can be fetched directly via SS 12000 (requires WinLas Skola)\n"
-            "– Search at the desk is up to three times faster in large databases\n"
-            "– Media import now matches records on both ISBN and EAN\n"
-            "– New setting for the number of days before loan history is purged\n"
-            "– Reminders can be sent by text message\n"
-            "– Fixed: overdue fees were miscalculated for loans spanning the new year"
+            "- Pupils and classes can be fetched directly via SS 12000 (requires WinLas Skola)\n"
+            "- Search at the desk is up to three times faster in large databases\n"
+            "- Media import now matches records on both ISBN and EAN\n"
+            "- New setting for the number of days before loan history is purged\n"
+            "- Reminders can be sent by text message\n"
+            "- Fixed: overdue fees were miscalculated for loans spanning the new year"
         ),
         "product_slug": "winlas-bibliotek",
         "version": "8.4.0",
@@ -1179,21 +1179,21 @@ CUSTOMER_RESOURCES: list[Row] = [
             "Vi rekommenderar alla kunder som kör 8.4.0 att uppgradera. Uppgraderingen tar "
             "normalt mindre än tio minuter och kräver inga ändringar i databasen."
             "\n\n"
-            "– Rättat: en reservation kunde hamna sist i kön när låntagaren bytte "
+            "- Rättat: en reservation kunde hamna sist i kön när låntagaren bytte "
             "avhämtningsställe\n"
-            "– Rättat: poster från LIBRIS med fler än 99 exemplar importerades inte\n"
-            "– Rättat: filialens namn saknades på utskrivna kvitton\n"
-            "– Tydligare felmeddelande när anslutningen till SS 12000 inte svarar"
+            "- Rättat: poster från LIBRIS med fler än 99 exemplar importerades inte\n"
+            "- Rättat: filialens namn saknades på utskrivna kvitton\n"
+            "- Tydligare felmeddelande när anslutningen till SS 12000 inte svarar"
         ),
         "body_en": (
             "We recommend that all customers running 8.4.0 upgrade. The upgrade normally "
             "takes less than ten minutes and requires no database changes."
             "\n\n"
-            "– Fixed: a hold could drop to the back of the queue when the borrower changed "
+            "- Fixed: a hold could drop to the back of the queue when the borrower changed "
             "pickup location\n"
-            "– Fixed: LIBRIS records with more than 99 copies were not imported\n"
-            "– Fixed: the branch name was missing from printed receipts\n"
-            "– Clearer error message when the SS 12000 connection does not respond"
+            "- Fixed: LIBRIS records with more than 99 copies were not imported\n"
+            "- Fixed: the branch name was missing from printed receipts\n"
+            "- Clearer error message when the SS 12000 connection does not respond"
         ),
         "product_slug": "winlas-bibliotek",
         "version": "8.4.1",
@@ -1218,27 +1218,27 @@ CUSTOMER_RESOURCES: list[Row] = [
             "behörighetsmodellen innan ni uppgraderar, eftersom befintliga roller konverteras "
             "automatiskt."
             "\n\n"
-            "– Ny katalogiseringsvy där poster från LIBRIS och BURK jämförs sida vid sida\n"
-            "– Fjärrlån från LIBRIS blir lån automatiskt när boken ankomstregistreras\n"
-            "– Ny behörighetsmodell med färdiga roller för disk, katalogisering och "
+            "- Ny katalogiseringsvy där poster från LIBRIS och BURK jämförs sida vid sida\n"
+            "- Fjärrlån från LIBRIS blir lån automatiskt när boken ankomstregistreras\n"
+            "- Ny behörighetsmodell med färdiga roller för disk, katalogisering och "
             "administration\n"
-            "– Loggning av vem som har tittat på en låntagares uppgifter\n"
-            "– Stöd för MARC21-fält med tillgänglighetsinformation om e-böcker\n"
-            "– Rättat: dubbletter kunde uppstå vid samtidig import från två leverantörer"
+            "- Loggning av vem som har tittat på en låntagares uppgifter\n"
+            "- Stöd för MARC21-fält med tillgänglighetsinformation om e-böcker\n"
+            "- Rättat: dubbletter kunde uppstå vid samtidig import från två leverantörer"
         ),
         "body_en": (
             "Version 8.5.0 is the big autumn update. Please read the documentation on the new "
             "permission model before upgrading, as existing roles are converted "
             "automatically."
             "\n\n"
-            "– New cataloguing view comparing LIBRIS and BURK records side by side\n"
-            "– Interlibrary loans from LIBRIS become loans automatically when the book is "
+            "- New cataloguing view comparing LIBRIS and BURK records side by side\n"
+            "- Interlibrary loans from LIBRIS become loans automatically when the book is "
             "received\n"
-            "– New permission model with ready-made roles for desk, cataloguing and "
+            "- New permission model with ready-made roles for desk, cataloguing and "
             "administration\n"
-            "– Logging of who has viewed a borrower's details\n"
-            "– Support for MARC21 fields carrying accessibility information for e-books\n"
-            "– Fixed: duplicates could appear when importing from two suppliers at once"
+            "- Logging of who has viewed a borrower's details\n"
+            "- Support for MARC21 fields carrying accessibility information for e-books\n"
+            "- Fixed: duplicates could appear when importing from two suppliers at once"
         ),
         "product_slug": "winlas-bibliotek",
         "version": "8.5.0",
@@ -1261,20 +1261,20 @@ CUSTOMER_RESOURCES: list[Row] = [
         "body_sv": (
             "Version 3.2.0 kräver WinLas Bibliotek 8.4.0 eller senare."
             "\n\n"
-            "– Låntagare kan själva välja att spara eller radera sin lånehistorik\n"
-            "– Bättre tangentbordsnavigering i sökresultat och filter\n"
-            "– Högre kontrast i standardtemat, granskat mot WCAG 2.1 AA\n"
-            "– Boktips kan schemaläggas för publicering ett visst datum\n"
-            "– Rättat: vissa skärmläsare läste upp omslagsbilder två gånger"
+            "- Låntagare kan själva välja att spara eller radera sin lånehistorik\n"
+            "- Bättre tangentbordsnavigering i sökresultat och filter\n"
+            "- Högre kontrast i standardtemat, granskat mot WCAG 2.1 AA\n"
+            "- Boktips kan schemaläggas för publicering ett visst datum\n"
+            "- Rättat: vissa skärmläsare läste upp omslagsbilder två gånger"
         ),
         "body_en": (
             "Version 3.2.0 requires WinLas Bibliotek 8.4.0 or later."
             "\n\n"
-            "– Borrowers can choose to keep or delete their own loan history\n"
-            "– Improved keyboard navigation in search results and filters\n"
-            "– Higher contrast in the default theme, checked against WCAG 2.1 AA\n"
-            "– Reading tips can be scheduled to publish on a set date\n"
-            "– Fixed: some screen readers announced cover images twice"
+            "- Borrowers can choose to keep or delete their own loan history\n"
+            "- Improved keyboard navigation in search results and filters\n"
+            "- Higher contrast in the default theme, checked against WCAG 2.1 AA\n"
+            "- Reading tips can be scheduled to publish on a set date\n"
+            "- Fixed: some screen readers announced cover images twice"
         ),
         "product_slug": "winlas-webbkatalog",
         "version": "3.2.0",
@@ -1292,22 +1292,22 @@ CUSTOMER_RESOURCES: list[Row] = [
             "Uppdateringen publiceras i App Store och Google Play under bibliotekets eget "
             "namn och installeras automatiskt hos de flesta användare."
             "\n\n"
-            "– Flera lånekort kan läggas till i samma app\n"
-            "– Skanna ett ISBN med kameran och se om biblioteket har boken\n"
-            "– Pushnotis tre dagar före förfallodag, inställbart per bibliotek\n"
-            "– Stöd för större textstorlek enligt telefonens inställningar\n"
-            "– Rättat: appen loggade ibland ut användaren efter en uppdatering av "
+            "- Flera lånekort kan läggas till i samma app\n"
+            "- Skanna ett ISBN med kameran och se om biblioteket har boken\n"
+            "- Pushnotis tre dagar före förfallodag, inställbart per bibliotek\n"
+            "- Stöd för större textstorlek enligt telefonens inställningar\n"
+            "- Rättat: appen loggade ibland ut användaren efter en uppdatering av "
             "operativsystemet"
         ),
         "body_en": (
             "The update is published on the App Store and Google Play under the library's "
             "own name and installs automatically for most users."
             "\n\n"
-            "– Several library cards can be added to the same app\n"
-            "– Scan an ISBN with the camera to see whether the library has the book\n"
-            "– Push notification three days before the due date, configurable per library\n"
-            "– Support for larger text sizes set in the phone's settings\n"
-            "– Fixed: the app sometimes signed users out after an operating system update"
+            "- Several library cards can be added to the same app\n"
+            "- Scan an ISBN with the camera to see whether the library has the book\n"
+            "- Push notification three days before the due date, configurable per library\n"
+            "- Support for larger text sizes set in the phone's settings\n"
+            "- Fixed: the app sometimes signed users out after an operating system update"
         ),
         "product_slug": "winlas-app",
         "version": "2.3.0",

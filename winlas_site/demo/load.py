@@ -32,19 +32,6 @@ DEMO_USERS = (
 DEMO_AUTHOR = Author(None, "Demoinnehåll")
 
 
-def dash_lists_to_markdown(text: str) -> str:
-    """The demo's lists ("– " at the start of each line of a paragraph) in Markdown, as
-    migration 0012 rewrote the stored ones."""
-    paragraphs = text.split("\n\n")
-    for number, paragraph in enumerate(paragraphs):
-        lines = paragraph.strip("\n").splitlines()
-        if len(lines) > 1 and lines[0].startswith("– "):
-            paragraphs[number] = "\n".join(
-                "- " + (line[2:] if line.startswith("– ") else line) for line in lines
-            )
-    return "\n\n".join(paragraphs)
-
-
 def load_all(password: str) -> dict[str, int]:
     """Insert every demo row in one transaction; returns counts per kind."""
     with database.atomic():
@@ -75,13 +62,7 @@ def load_all(password: str) -> dict[str, int]:
         for item in content.ARTICLES:
             Article.create(**item)
         for item in content.CUSTOMER_RESOURCES:
-            CustomerResource.create(
-                **{
-                    **item,
-                    "body_sv": dash_lists_to_markdown(item["body_sv"]),
-                    "body_en": dash_lists_to_markdown(item["body_en"]),
-                }
-            )
+            CustomerResource.create(**item)
         for item in content.SUBPROCESSORS:
             SubProcessor.create(**item)
         # published from the start, each with a first revision: the editor shows who made it
