@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml $(LOCK)
 # Pin every runtime and `test` dependency of pyproject.toml, with hashes, into the lock.
 # Keeps the pins it can; `make lock-upgrade` (or UPGRADE=1) takes the newest allowed releases.
 lock: $(STAMP)
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra test --strip-extras \
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra test --extra clickhouse --strip-extras \
 		--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade) \
 		-o $(LOCK) pyproject.toml
 
