@@ -70,6 +70,7 @@ bench: install
 	$(BIN)/python bench/bots.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/hll.py
+	$(BIN)/python bench/clickhouse.py
 
 # regenerate the catalogue after changing UI text; a test fails while it is out of date.
 extract-messages: install

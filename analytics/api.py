@@ -16,6 +16,9 @@ import peewee
 from flask import Flask
 
 from . import cli, collector, db, profiles, progress, rollups, settings, subjects, synthetic
+from .clickhouse import client as clickhouse_client
+from .clickhouse import people as clickhouse_people
+from .clickhouse import schema as clickhouse_schema
 from .conversions import CONVERSIONS, record_conversion
 from .csvexport import FORMULA_STARTS, neutralise, to_csv
 from .dashboard import bp as dashboard_bp
@@ -39,6 +42,8 @@ def init_app(app: Flask, host: Host) -> Analytics:
     for key, value in settings.defaults().items():
         app.config.setdefault(key, value)
     db.database.initialize(host.database)
+    # a wrong ANALYTICS_STORE stops the app here, with the reason, not at the first event
+    clickhouse_client.configure(str(app.config["ANALYTICS_STORE"] or ""))
     # tombstones hold a keyed digest of erased ids; every process of the site has this key
     ErasureTombstone.key = hashlib.sha256(
         b"winlas analytics erasure tombstone\0" + str(app.config.get("SECRET_KEY") or "").encode()
@@ -54,8 +59,12 @@ def init_app(app: Flask, host: Host) -> Analytics:
 
 
 def migrate(database: peewee.Database) -> list[str]:
-    """Apply pending analytics migrations (history in ``analytics_migrations``); their names."""
-    return db.migrate(database)
+    """Apply pending analytics migrations (history in ``analytics_migrations``); their names.
+    With ``ANALYTICS_STORE`` naming ClickHouse, its tables too (idempotent)."""
+    applied = db.migrate(database)
+    if clickhouse_client.active():
+        applied += clickhouse_schema.migrate(int(settings.setting("ANALYTICS_RAW_RETENTION_DAYS")))
+    return applied
 
 
 # ---------------------------------------------------------------------------- periodic work
@@ -63,8 +72,10 @@ def migrate(database: peewee.Database) -> list[str]:
 
 def roll_up_and_profile(now: datetime.datetime | None = None) -> None:
     """Fold the events stored since the last run into the rollups and the interest profiles
-    (both incremental and idempotent: a missed or doubled run moves work to the next one)."""
-    rollups.run(now)
+    (both incremental and idempotent: a missed or doubled run moves work to the next one).
+    ClickHouse keeps no rollups: it aggregates the raw events of any period itself."""
+    if not clickhouse_client.active():
+        rollups.run(now)
     profiles.update(now)
 
 
@@ -76,15 +87,18 @@ def purge_raw_events(before: datetime.datetime) -> tuple[int, int]:
 
 def synthetic_traffic(events: int, days: int, seed: int = 1, *, roll_up: bool = True) -> int:
     """Store ``events`` synthetic events with a real site's shape over the last ``days`` days
-    (the same seed gives the same traffic), then roll them up; returns the events stored."""
+    (the same seed gives the same traffic), then roll them up (not on ClickHouse, which needs
+    no rollups); returns the events stored."""
     stored = synthetic.write(events, days, seed)
-    if roll_up:
+    if roll_up and not clickhouse_client.active():
         rollups.run()
     return stored
 
 
 def sent_conversions(names: Iterable[str]) -> list[tuple[str, datetime.datetime]]:
     """(name, when) of every stored conversion event called one of ``names``, oldest first."""
+    if clickhouse_client.active():
+        return clickhouse_people.sent_conversions(names)
     query = (
         Event.select(Event.name, Event.occurred_at)
         .where((Event.type == "conversion") & Event.name.in_(list(names)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import sys
+from typing import TextIO
 
 import click
 from flask import current_app
@@ -13,6 +14,9 @@ from peewee import fn
 
 from . import clock, rollups, synthetic
 from . import progress as progress_bar
+from .clickhouse import client as clickhouse_client
+from .clickhouse import people as clickhouse_people
+from .clickhouse import transfer
 from .models import DroppedCount, Event, Visit
 from .profiles import profiles_command
 from .state import current
@@ -21,7 +25,10 @@ from .useragent import classify
 
 group = AppGroup(
     "analytics",
-    help="First-party analytics: stats, classify, generate, purge, replay, rollup, profiles.",
+    help=(
+        "First-party analytics: stats, classify, generate, purge, replay, rollup, profiles,"
+        " export-events, import-events."
+    ),
 )
 group.add_command(profiles_command)
 
@@ -32,10 +39,16 @@ def stats_command(as_json: bool) -> None:
     """Counts of events, visits, visitors, dropped bots, lines waiting in the spool and lines
     the database would not take (in the spool folder's quarantine.jsonl)."""
     state = current()
+    if clickhouse_client.active():
+        stored = clickhouse_people.counts()
+    else:
+        stored = {
+            "events": Event.select().count(),
+            "visits": Visit.select().count(),
+            "visitors": Visit.select(Visit.visitor_id).distinct().count(),
+        }
     figures = {
-        "events": Event.select().count(),
-        "visits": Visit.select().count(),
-        "visitors": Visit.select(Visit.visitor_id).distinct().count(),
+        **stored,
         "dropped_bots": int(
             DroppedCount.select(fn.COALESCE(fn.SUM(DroppedCount.count), 0))
             .where(DroppedCount.reason == "bot")
@@ -119,6 +132,8 @@ def rollup_command(
     as_of: datetime.datetime | None, rebuild: bool, progress: progress_bar.Progress
 ) -> str:
     """Roll up the dashboard's reports: finished UTC days and today's finished hours."""
+    if clickhouse_client.active():
+        return "no rollups on ClickHouse (ANALYTICS_STORE): it aggregates the raw events itself"
     if rebuild:
         rollups.reset()
     days = rollups.run(as_of, progress=progress)
@@ -136,3 +151,37 @@ def generate_command(events: int, days: int, seed: int, progress: progress_bar.P
     normal store, for benchmarks and demos; the same seed gives the same traffic."""
     stored = synthetic.write(events, days, seed, progress=progress)
     return f"generated {stored} event(s) over {days} day(s)"
+
+
+@group.command("export-events")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+def export_events_command(output: str | None) -> None:
+    """Write every stored visit with its events as JSON lines (one visit a line), streaming,
+    from the configured store (ANALYTICS_STORE): the input of import-events."""
+    handle = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+    visits = 0
+    try:
+        for line in transfer.export_lines():
+            handle.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+            visits += 1
+    finally:
+        if output:
+            handle.close()
+    if output:
+        click.echo(f"exported {visits} visit(s) to {output}")
+
+
+@group.command("import-events")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+def import_events_command(source: TextIO) -> None:
+    """Store the visits and events of an export-events file (``-``: standard input) in the
+    configured store, in batches; importing the same file twice stores it once. Then run
+    ``winlas analytics profiles --rebuild`` (the profiles' cursor counts in the old store's
+    ids) and, on the site's database, ``winlas analytics rollup --rebuild``."""
+    visits, events = transfer.import_lines(json.loads(raw) for raw in source if raw.strip())
+    click.echo(f"imported {visits} new visit(s) and {events} new event(s)")

@@ -7,6 +7,10 @@ Topics come from paths through a list of (regex, template) rules: the host's
 (``Host.topic_rules``, the site knows its own paths), or ANALYTICS_PROFILE_TOPICS; weights per
 event type and the half-life are settings. ``update()`` folds new raw events into the tables
 incrementally (an event id cursor); ``forget()`` deletes a profile and stops it.
+
+With ClickHouse as the event store (``ANALYTICS_STORE``) the events are read from there and the
+cursor is the writer's sequence number (``analytics.clickhouse.writer``: ClickHouse has no
+auto-increment); the profiles themselves stay in the SQL database.
 """
 
 from __future__ import annotations
@@ -26,7 +30,10 @@ from flask.cli import with_appcontext
 
 from . import clock
 from . import progress as progress_bar
+from .clickhouse import client as clickhouse_client
+from .clickhouse import people as clickhouse_people
 from .db import database, named_rows
+from .db import rows as db_rows
 from .host import TopicRules
 from .models import Event, Visit
 from .profile_models import (
@@ -197,6 +204,10 @@ def settle_seconds() -> float:
     """How old a seen event id must be before it is folded in (see ``update``)."""
     configured = setting("ANALYTICS_PROFILE_SETTLE_SECONDS")
     if configured is None:
+        if clickhouse_client.active():
+            # chDB: one process, whose writers number and insert their events under one
+            # lock (clickhouse.writer), so a number seen has no gap below it
+            return 0.0 if clickhouse_client.embedded() else 120.0
         return 0.0 if isinstance(database.obj, peewee.SqliteDatabase) else 120.0
     return float(configured)
 
@@ -207,8 +218,12 @@ def _ceiling(state: ProfileState, newest: int, seen: datetime.datetime, settle: 
     On PostgreSQL several writers insert at once, and an id can become visible after a higher
     one: a cursor that passed it would never read it. So an update folds only up to the
     highest id it saw at least ``settle`` seconds before (a write transaction is long
-    committed by then), and marks the current highest for a later run. SQLite has one writer
-    at a time, ids commit in order, and the default there is 0: everything at once.
+    committed by then), and marks the current highest for a later run. On ClickHouse the
+    "ids" are the writers' sequence numbers, taken from each writer's clock just before its
+    insert: a number below one already seen becomes visible only while that insert runs, so
+    the same wait covers it (with the writers' clocks within seconds of each other: NTP).
+    SQLite has one writer at a time, ids commit in order, and the default there is 0:
+    everything at once.
     """
     if settle <= 0:
         return newest
@@ -236,7 +251,7 @@ def update(
     started = clock.now()
     now = now or started
     folded = 0
-    newest = Event.select(peewee.fn.MAX(Event.id)).scalar() or 0
+    newest = _newest()
     with _transaction():
         state = _locked_state(config, now)
         ceiling = _ceiling(state, newest, started, settle_seconds())
@@ -251,7 +266,7 @@ def update(
                 state.updated_at = now
                 state.save()
                 return folded
-            high = min(low + batch, ceiling)
+            high = _batch_end(low, batch, ceiling)
             folded += _fold(low, high, state.epoch, config)
             state.last_event_id = high
             state.updated_at = now
@@ -260,11 +275,31 @@ def update(
             progress(high - first, ceiling - first)
 
 
-def _fold(low: int, high: int, epoch: datetime.datetime, config: Settings) -> int:
-    """Add the profiled events with ids in (low, high]."""
-    weights = config.weight_of
+def _newest() -> int:
+    """The highest event id (on ClickHouse: sequence number) stored."""
+    if clickhouse_client.active():
+        return clickhouse_people.newest_seq()
+    return int(Event.select(peewee.fn.MAX(Event.id)).scalar() or 0)
+
+
+def _batch_end(low: int, batch: int, ceiling: int) -> int:
+    """Where a batch of about ``batch`` events after ``low`` ends (at most ``ceiling``)."""
+    if clickhouse_client.active():
+        # sequence numbers are far apart (the writer's clock): count the events instead
+        return clickhouse_people.seq_after(low, batch, ceiling)
+    return min(low + batch, ceiling)
+
+
+def _profiled(
+    low: int, high: int
+) -> Iterable[tuple[str, int | None, str, datetime.datetime, str, str]]:
+    """(visitor, user id, type, when, path, target) of the events in (low, high] of visits
+    flagged for profiling, of browsers without an objection, in the order they were stored."""
+    if clickhouse_client.active():
+        opted = [row[0] for row in db_rows(ProfileOptOut.select(ProfileOptOut.visitor_id).tuples())]
+        return clickhouse_people.profiled_events(low, high, opted)
     opted_out = ProfileOptOut.select(ProfileOptOut.visitor_id)
-    rows = (
+    return db_rows(
         Event.select(
             Event.visitor_id,
             peewee.fn.COALESCE(Event.user_id, Visit.user_id).alias("uid"),
@@ -281,32 +316,36 @@ def _fold(low: int, high: int, epoch: datetime.datetime, config: Settings) -> in
             & Event.visitor_id.not_in(opted_out)
         )
         .order_by(Event.id)
-        .namedtuples()
+        .tuples()
     )
+
+
+def _fold(low: int, high: int, epoch: datetime.datetime, config: Settings) -> int:
+    """Add the profiled events with ids in (low, high]."""
+    weights = config.weight_of
     profiles: dict[str, list[Any]] = {}  # visitor -> [user id, first, last]
     # (visitor, topic) -> [score, pageviews, clicks, conversions, first, last]
     scores: dict[tuple[str, str], list[Any]] = {}
     count = 0
-    for row in named_rows(rows):
-        weight = weights.get(row.type, 0.0)
+    for visitor, uid, kind, when, path, target in _profiled(low, high):
+        weight = weights.get(kind, 0.0)
         if weight <= 0:
             continue
-        topic = event_topic(row.type, row.path, row.target, config.topics)
+        topic = event_topic(kind, path, target, config.topics)
         if not topic:
             continue
         count += 1
-        when = row.occurred_at
-        profile = profiles.setdefault(row.visitor_id, [None, when, when])
-        if row.uid is not None:
-            profile[0] = row.uid
+        profile = profiles.setdefault(visitor, [None, when, when])
+        if uid is not None:
+            profile[0] = uid
         profile[1], profile[2] = min(profile[1], when), max(profile[2], when)
-        item = scores.setdefault((row.visitor_id, topic), [0.0, 0, 0, 0, when, when])
+        item = scores.setdefault((visitor, topic), [0.0, 0, 0, 0, when, when])
         item[0] += contribution(weight, when, epoch, config.half_life_seconds)
-        if row.type == "pageview":
+        if kind == "pageview":
             item[1] += 1
-        elif row.type == "click":
+        elif kind == "click":
             item[2] += 1
-        elif row.type == "conversion":
+        elif kind == "conversion":
             item[3] += 1
         item[4], item[5] = min(item[4], when), max(item[5], when)
     if not profiles:
@@ -450,7 +489,10 @@ def forget(
         if user_id is not None:
             linked = Visit.user_id == user_id
             condition = linked if condition is None else (condition | linked)
-        if condition is not None:
+        if clickhouse_client.active():
+            # the visits are in ClickHouse: a new version of each with the flag off
+            visits = clickhouse_people.stop_profiling(user_id, visitors)
+        elif condition is not None:
             visits = (
                 Visit.update(profiling=False)
                 .where(condition & (Visit.profiling == True))  # noqa: E712
@@ -652,6 +694,15 @@ def timeline(
         condition = linked if condition is None else (condition | linked)
     if condition is None:
         return []
+    if clickhouse_client.active():
+        # unsaved model instances: the template reads the same attributes
+        return [
+            {
+                "visit": Visit(**{k: v for k, v in visit.items() if k != "version"}),
+                "events": [Event(**_event_fields(event)) for event in events],
+            }
+            for visit, events in clickhouse_people.timeline(visitor_ids, user_id, limit)
+        ]
     visits = list(
         Visit.select()
         .where(condition & (Visit.profiling == True))  # noqa: E712
@@ -667,6 +718,12 @@ def timeline(
         ):
             events[event.visit_id].append(event)
     return [{"visit": v, "events": events[v.id]} for v in visits]
+
+
+def _event_fields(event: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in event.items() if k != "seq"}
+    fields["id"] = event["seq"]
+    return fields
 
 
 @click.command("profiles")

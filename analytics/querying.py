@@ -281,6 +281,52 @@ def visitor_hash(visitor_id: str) -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
+# ------------------------------------------------------------------------------ shaping results
+
+
+def add_measures(target: Summary | Row, values: Iterable[object]) -> None:
+    """Add ``values`` (in MEASURES' order) to the figures of ``target``."""
+    for name, value in zip(MEASURES, values, strict=True):
+        setattr(target, name, getattr(target, name) + int(value or 0))  # type: ignore[call-overload]
+
+
+def buckets(period: Period) -> list[Any]:
+    """The time series' points of ``period``: its hours, days or first days of months."""
+    unit = period.unit
+    if unit == "hour":
+        start = datetime.datetime.combine(period.first, datetime.time())
+        return [start + datetime.timedelta(hours=hour) for hour in range(24)]
+    if unit == "day":
+        return [period.first + datetime.timedelta(days=n) for n in range(period.days)]
+    months, day = [], period.first.replace(day=1)
+    while day <= period.last:
+        months.append(day)
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def sorted_rows(dimension: str, found: dict[str, list[Any]], limit: int) -> list[Row]:
+    """A dimension's rows, by visits (page views for "page") descending, then key."""
+    rows = []
+    for key, measures in found.items():
+        row = Row(key)
+        add_measures(row, measures)
+        rows.append(row)
+    if dimension == "page":
+        rows.sort(key=lambda row: (-row.pageviews, row.key))
+    else:
+        rows.sort(key=lambda row: (-row.visits, row.key))
+    return rows[:limit]
+
+
+def sorted_clicks(found: dict[str, dict[str, int]], limit: int) -> dict[str, list[Any]]:
+    """Each click kind's (key, count), most clicked first, then key."""
+    return {
+        kind: sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        for kind, counts in found.items()
+    }
+
+
 # ------------------------------------------------------------------------------ SQL helpers
 
 

@@ -7,10 +7,11 @@ are distinct visitor ids; a converted visit has an event of type "conversion".
 
 Days up to the rollups' ``through`` day are read from the rollup tables (analytics.rollups);
 later days (today, and whatever the periodic task has not reached yet) are aggregated from the
-raw visit and event tables, and the two parts are added up. Several filters at once have no
-rollup: the whole period is aggregated from the raw tables. Every function takes ``raw=True``
-to compute each report with plain SQL on the raw tables instead (the benchmark and the property
-test compare the two).
+raw visit and event tables, and the two parts are added up. Two or three filters at once read
+the rollups' cube (rows keyed on every filter value at once, analytics.rollup_models), except a
+one-day period, whose hourly series is aggregated from the raw tables. Every function takes
+``raw=True`` to compute each report with plain SQL on the raw tables instead (the benchmark and
+the property test compare the two).
 
 A filter value that no visit of the period has (``?page=/finns-inte``, a country never seen) is
 settled from the rollups' index and one probe of the raw tail, and every report is empty without
@@ -28,6 +29,8 @@ from typing import Any
 import peewee
 
 from . import clock, hll, rollups
+from .clickhouse import client as clickhouse
+from .clickhouse import reports as clickhouse_reports
 from .models import Event
 from .querying import (
     BOUNCE_SQL,
@@ -48,13 +51,17 @@ from .querying import (
     Period,
     Row,
     Summary,
+    add_measures,
     bucket_sql,
+    buckets,
     click_kinds,
     duration_sql,
     is_download,
     is_outbound,
     parse_bucket,
     query,
+    sorted_clicks,
+    sorted_rows,
     sql_value,
     visit_filter_sql,
     visit_stats_cte,
@@ -64,11 +71,6 @@ from .rollup_models import RollupDay
 from .rollups import rolled_until
 
 LIVE_WINDOW = datetime.timedelta(minutes=30)
-
-
-def _add(target: Summary | Row, values: Iterable[object]) -> None:
-    for name, value in zip(MEASURES, values, strict=True):
-        setattr(target, name, getattr(target, name) + int(value or 0))  # type: ignore[call-overload]
 
 
 # ------------------------------------------------------------------------------ raw reports
@@ -194,15 +196,18 @@ class _Sources:
 
     With ``raw=True`` every report is one SQL query on the raw tables (``self.sql``: the
     reference the property test and the benchmark compare with). Otherwise the rolled-up days
-    are read from the rollup tables and the tail (today, what the periodic task has not reached
-    yet, or the whole period without rollups or with several filters at once) is aggregated in
-    memory from three queries on the raw tables, once, by the same code that builds rollups.
+    are read from the rollup tables (the cube for several filters) and the tail (today, what the
+    periodic task has not reached yet, or the whole period without rollups or a one-day period
+    with several filters) is aggregated in memory from three queries on the raw tables, once, by
+    the same code that builds rollups.
     """
 
     def __init__(self, period: Period, filters: Filters, raw: bool):
         active = filters.active()
         self.period, self.filters = period, filters
         self.variant = next(iter(active.items()), ("", ""))
+        # two or three filters at once read the cube (analytics.rollup_models._Cube)
+        self.cube = len(active) > 1
         self.sql = raw
         self.rolled: Period | None = None
         self.tail: tuple[datetime.datetime, datetime.datetime] | None = None
@@ -213,8 +218,9 @@ class _Sources:
         split = rolled_until()
         if active and _matches_nothing(active, period, split):
             return  # neither rolled days nor a tail: every report is empty, nothing is scanned
-        # several filters at once have no rollup: the whole period is a "tail"
-        if len(active) > 1:
+        # the cube is kept per day, so a one-day period with several filters (its series is
+        # per hour) is read raw: one day's visits passing all the filters
+        if self.cube and period.unit == "hour":
             split = None
         if split is None or split <= start:
             self.tail = (start, end)
@@ -232,19 +238,24 @@ class _Sources:
             self._aggregate = rollups.Aggregate(*self.tail, filters=self.filters)
         return self._aggregate
 
+    def _read_summary(self, period: Period) -> tuple[hll.VisitorUnion, list[int]]:
+        if self.cube:
+            return rollups.read_cube_summary(period, self.filters)
+        return rollups.read_summary(period, *self.variant)
+
     def summary(self) -> Summary:
         result = Summary()
         if self.sql:
             result.visitors, measures = Raw.summary(self.filters, *self.period.bounds())
-            _add(result, measures)
+            add_measures(result, measures)
             return result
         union = hll.VisitorUnion()
         if self.rolled is not None:
-            union, measures = rollups.read_summary(self.rolled, *self.variant)
-            _add(result, measures)
+            union, measures = self._read_summary(self.rolled)
+            add_measures(result, measures)
         if self.tail is not None:
             measures, hashes = self.aggregate.summary()
-            _add(result, measures)
+            add_measures(result, measures)
             union.add_hashes(hashes)
         # an estimate (large periods) may not exceed the visits: each visitor made at least one
         result.visitors = min(len(union), result.visits)
@@ -252,20 +263,24 @@ class _Sources:
 
     def timeseries(self) -> list[tuple[datetime.date | datetime.datetime, Summary]]:
         unit = self.period.unit
-        points = {bucket: Summary() for bucket in _buckets(self.period)}
+        points = {bucket: Summary() for bucket in buckets(self.period)}
         if self.sql:
             for bucket, (count, measures) in Raw.series(
                 unit, self.filters, *self.period.bounds()
             ).items():
                 points[bucket].visitors = count
-                _add(points[bucket], measures)
+                add_measures(points[bucket], measures)
             return list(points.items())
-        rolled = rollups.read_series(unit, self.rolled, *self.variant) if self.rolled else {}
+        rolled: dict[Any, Any] = {}
+        if self.rolled is not None and self.cube:
+            rolled = rollups.read_cube_series(unit, self.rolled, self.filters)
+        elif self.rolled is not None:
+            rolled = rollups.read_series(unit, self.rolled, *self.variant)
         tail = self.aggregate.series(unit) if self.tail else {}
         for bucket, (_visitors, measures) in rolled.items():
-            _add(points[bucket], measures)
+            add_measures(points[bucket], measures)
         for bucket, (hashes, measures) in tail.items():
-            _add(points[bucket], measures)
+            add_measures(points[bucket], measures)
             if bucket not in rolled:
                 points[bucket].visitors = len(hashes)
         for bucket, (visitors, _measures) in rolled.items():
@@ -273,8 +288,8 @@ class _Sources:
                 # a day or month on both sides of the split: its visitors are a union
                 if isinstance(visitors, int):
                     assert self.rolled is not None  # ``rolled`` is empty without rolled days
-                    visitors = rollups.read_summary(
-                        Period(max(bucket, self.period.first), self.rolled.last), *self.variant
+                    visitors = self._read_summary(
+                        Period(max(bucket, self.period.first), self.rolled.last)
                     )[0]
                 visitors.add_hashes(tail[bucket][0])
             if not isinstance(visitors, int):
@@ -294,7 +309,11 @@ class _Sources:
         found: dict[str, dict[str, list[Any]]] = {dimension: {} for dimension in dimensions}
         if self.rolled is not None:
             only = dimensions[0] if len(dimensions) == 1 else None
-            for dimension, rows in rollups.read_tables(self.rolled, *self.variant, only).items():
+            if self.cube:
+                rolled = rollups.read_cube_tables(self.rolled, self.filters, only)
+            else:
+                rolled = rollups.read_tables(self.rolled, *self.variant, only)
+            for dimension, rows in rolled.items():
                 if dimension in found:
                     found[dimension] = rows
         if self.tail is not None:
@@ -313,7 +332,9 @@ class _Sources:
         if self.sql:
             return Raw.clicks(self.filters, *self.period.bounds())
         found: dict[str, dict[str, int]] = {kind: {} for kind in CLICK_KINDS}
-        if self.rolled is not None:
+        if self.rolled is not None and self.cube:
+            found = rollups.read_cube_clicks(self.rolled, self.filters)
+        elif self.rolled is not None:
             found = rollups.read_clicks(self.rolled, *self.variant)
         if self.tail is not None:
             for kind, counts in self.aggregate.click_counts().items():
@@ -322,45 +343,18 @@ class _Sources:
         return found
 
 
-def _buckets(period: Period) -> list[Any]:
-    unit = period.unit
-    if unit == "hour":
-        start = datetime.datetime.combine(period.first, datetime.time())
-        return [start + datetime.timedelta(hours=hour) for hour in range(24)]
-    if unit == "day":
-        return [period.first + datetime.timedelta(days=n) for n in range(period.days)]
-    months, day = [], period.first.replace(day=1)
-    while day <= period.last:
-        months.append(day)
-        day = (day + datetime.timedelta(days=32)).replace(day=1)
-    return months
-
-
-def _sorted_rows(dimension: str, found: dict[str, list[Any]], limit: int) -> list[Row]:
-    rows = []
-    for key, measures in found.items():
-        row = Row(key)
-        _add(row, measures)
-        rows.append(row)
-    if dimension == "page":
-        rows.sort(key=lambda row: (-row.pageviews, row.key))
-    else:
-        rows.sort(key=lambda row: (-row.visits, row.key))
-    return rows[:limit]
-
-
-def _sorted_clicks(found: dict[str, dict[str, int]], limit: int) -> dict[str, list[Any]]:
-    return {
-        kind: sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        for kind, counts in found.items()
-    }
-
-
 # ------------------------------------------------------------------------------ the API
+
+
+# With ANALYTICS_STORE naming ClickHouse every report is answered there instead
+# (analytics.clickhouse.reports: no rollups, the engine aggregates the raw rows; ``raw`` changes
+# nothing there).
 
 
 def summary(period: Period, filters: Filters, *, raw: bool = False) -> Summary:
     """Key figures of the period."""
+    if clickhouse.active():
+        return clickhouse_reports.summary(period, filters)
     return _Sources(period, filters, raw).summary()
 
 
@@ -368,6 +362,8 @@ def timeseries(
     period: Period, filters: Filters, *, raw: bool = False
 ) -> list[tuple[datetime.date | datetime.datetime, Summary]]:
     """One point per day; per hour for a one-day period; per month beyond 92 days."""
+    if clickhouse.active():
+        return clickhouse_reports.timeseries(period, filters)
     return _Sources(period, filters, raw).timeseries()
 
 
@@ -377,8 +373,10 @@ def table(
     """The rows of one dimension, by visits (page views for "page") descending, then key."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
+    if clickhouse.active():
+        return clickhouse_reports.table(dimension, period, filters, limit)
     found = _Sources(period, filters, raw).tables([dimension])[dimension]
-    return _sorted_rows(dimension, found, limit)
+    return sorted_rows(dimension, found, limit)
 
 
 def clicks(
@@ -387,11 +385,15 @@ def clicks(
     """(target or name, clicks) of one click kind, most clicked first."""
     if kind not in CLICK_KINDS:
         raise ValueError(f"unknown click kind {kind!r}")
-    return _sorted_clicks(_Sources(period, filters, raw).clicks(), limit)[kind]
+    if clickhouse.active():
+        return clickhouse_reports.clicks(kind, period, filters, limit)
+    return sorted_clicks(_Sources(period, filters, raw).clicks(), limit)[kind]
 
 
 def live_visitors(now: datetime.datetime) -> int:
     """Distinct visitors with an event in the 30 minutes up to ``now`` (naive UTC)."""
+    if clickhouse.active():
+        return clickhouse_reports.live_visitors(now)
     return (
         Event.select(peewee.fn.COUNT(Event.visitor_id.distinct()))
         .where(Event.occurred_at > now - LIVE_WINDOW, Event.occurred_at <= now)
@@ -413,6 +415,8 @@ def dashboard(
     Keys: period, previous_period, filters, summary, previous (the previous period's summary),
     timeseries, tables ({dimension: [Row]}), clicks ({kind: [(key, n)]}), visitors_now.
     """
+    if clickhouse.active():
+        return clickhouse_reports.dashboard(period, filters, limit=limit, now=now)
     previous_period = period.previous()
     sources = _Sources(period, filters, raw)
     tables = sources.tables(DIMENSIONS)
@@ -424,9 +428,9 @@ def dashboard(
         "previous": _Sources(previous_period, filters, raw).summary(),
         "timeseries": sources.timeseries(),
         "tables": {
-            dimension: _sorted_rows(dimension, tables[dimension], limit) for dimension in DIMENSIONS
+            dimension: sorted_rows(dimension, tables[dimension], limit) for dimension in DIMENSIONS
         },
-        "clicks": _sorted_clicks(sources.clicks(), limit),
+        "clicks": sorted_clicks(sources.clicks(), limit),
         "visitors_now": live_visitors(now or clock.now()),
     }
 

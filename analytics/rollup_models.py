@@ -6,6 +6,7 @@ that day has its own rows, so a report with one filter reads rollups too. Measur
 over days; unique visitors are not, so each daily total keeps its visitors' hashes
 (analytics.hll: an exact sorted set, or a HyperLogLog sketch above a threshold) for unions
 over a period. The rows hold no visitor id or personal data, only counts and 64-bit hashes.
+Several filters at once read the cube (``RollupCubeDay``, ``RollupCube``, ``RollupCubeClick``).
 """
 
 from __future__ import annotations
@@ -75,6 +76,71 @@ class RollupClick(BaseModel):
         indexes = ((("filter", "value", "day"), False),)
 
 
+class _Cube(BaseModel):
+    """The key of a cube row: a day and the value of every filter at once.
+
+    The single-filter rows above answer one filter; two or three at once (campaign *and*
+    country) would need a row per combination of values. The cube keeps exactly those: the
+    visits of a day grouped by their five visit-level filter values (country, device, browser,
+    source, campaign; never more combinations than the day's visits) with ``page`` = "", and
+    again for each page a visit viewed (``page`` = its path), so a set of filters selects its
+    rows with equality on the columns it sets and sums the rest away. Measured at a million
+    events: the 30-day cube holds about a quarter of the cells the same reports group from
+    visit-level rows (docs/ARCHITECTURE.md, "Several filters at once").
+    """
+
+    day = peewee.DateField()
+    page = peewee.CharField(max_length=512, default="")
+    country = peewee.CharField(max_length=2, default="")
+    device = peewee.CharField(max_length=10, default="")
+    browser = peewee.CharField(max_length=50, default="")
+    source = peewee.CharField(max_length=12, default="")
+    campaign = peewee.CharField(max_length=100, default="")
+
+
+class _CubeMeasures(_Cube):
+    visits = peewee.IntegerField(default=0)
+    pageviews = peewee.IntegerField(default=0)
+    bounces = peewee.IntegerField(default=0)
+    duration_seconds = peewee.BigIntegerField(default=0)
+    engaged_ms = peewee.BigIntegerField(default=0)
+    conversions = peewee.IntegerField(default=0)
+
+
+class RollupCubeDay(_CubeMeasures):
+    """Key figures of one combination of filter values on ``day``, with its visitors' hashes."""
+
+    visitors = peewee.IntegerField(default=0)
+    visitor_hashes = peewee.BlobField()
+
+    class Meta:
+        table_name = "rollup_cube_day"
+        indexes = ((("page", "day"), False),)
+
+
+class RollupCube(_CubeMeasures):
+    """One line of a dimension table for one combination of filter values on ``day``."""
+
+    dimension = peewee.CharField(max_length=16)
+    key = peewee.CharField(max_length=512)
+
+    class Meta:
+        table_name = "rollup_cube"
+        indexes = ((("page", "day"), False),)
+
+
+class RollupCubeClick(_Cube):
+    """Clicks of one kind on one target for one combination of filter values on ``day``."""
+
+    kind = peewee.CharField(max_length=10)
+    key = peewee.CharField(max_length=512)
+    count = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "rollup_cube_click"
+        indexes = ((("page", "day"), False),)
+
+
 class RollupState(BaseModel):
     """How far the rollups reach: every day up to ``through`` and the visits started before
     ``until`` (today's finished hours), with events up to ``last_event_id``."""
@@ -93,5 +159,8 @@ ROLLUP_MODELS: list[type[BaseModel]] = [
     RollupHour,
     RollupDimension,
     RollupClick,
+    RollupCubeDay,
+    RollupCube,
+    RollupCubeClick,
     RollupState,
 ]

@@ -34,6 +34,9 @@ def _list(value: str) -> list[str]:
 
 
 SETTINGS: dict[str, tuple[Any, Parser | None]] = {
+    # where raw visits and events live: "" the site's database; clickhouse://user:pass@host:8123/db
+    # (clickhouses:// for TLS) a ClickHouse server; chdb:///absolute/path chDB in this process
+    "ANALYTICS_STORE": ("", str),
     # None: the GeoLite2-City file bundled by maxminddb-geolite2
     "GEOIP_DATABASE": (None, str),
     "ANALYTICS_MAX_BODY": (64 * 1024, int),

@@ -5,6 +5,11 @@ and a line that still fails after ``MAX_TRIES`` attempts (counted in the line it
 attempts) goes to the spool's quarantine file with the error. An outage (connection refused,
 database locked) is no fault of a line: the segment is given back untouched and retried.
 Lines of a person erased while they waited in the spool are dropped (``ErasureTombstone``).
+
+The visits and events go to the site's database, or to ClickHouse when ``ANALYTICS_STORE``
+names it (``analytics.clickhouse``): the visit rule, the tombstones and the bot tally are the
+same code for both; ``SqlVisits`` and ``ClickHouseVisits`` only look up open visits and
+persist. Tombstones and dropped counts always stay in the site's database.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from typing import Any
 import peewee
 
 from . import clock
+from .clickhouse import client as clickhouse_client
+from .clickhouse import people as clickhouse_people
+from .clickhouse import writer as clickhouse_writer
 from .db import database
 from .line import RequestLine, SpoolEvent, TallyLine
 from .line import from_dict as line_from_dict
@@ -48,6 +56,8 @@ OUTAGE = (
     peewee.ProgrammingError,
     peewee.InternalError,
     peewee.NotSupportedError,
+    # ClickHouse away or not migrated yet (analytics.clickhouse.client)
+    clickhouse_client.Unavailable,
 )
 EXTERNAL_SOURCES = ("search", "social", "referral", "campaign")
 
@@ -120,17 +130,15 @@ VISIT_COLUMNS = (
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 
-def _new_visit(
-    cursor: Any, line: RequestLine, event: SpoolEvent, when: datetime.datetime
-) -> OpenVisit:
+def _visit_values(line: RequestLine, event: SpoolEvent, when: datetime.datetime) -> tuple[Any, ...]:
+    """A new visit's columns (``VISIT_COLUMNS``) from the event that opens it."""
     utm = event.get("utm", {})
     source, host = event["ref"] if event["type"] == "pageview" else ("direct", "")
-    moment = _db_time(when)
-    values = (
+    return (
         line.visitor,
         line.user_id,
-        moment,
-        moment,
+        when,
+        when,
         event["path"],
         event["path"],
         source,
@@ -146,19 +154,95 @@ def _new_visit(
         # marketing consent and no objection when the request was made
         line.profiling,
     )
-    # a prepared INSERT … RETURNING on the batch's own cursor: peewee's model save, and even its
-    # execute_sql (logging, a new cursor), cost several times the database's work
-    cursor.execute(_visit_insert_sql(database.obj.param), values)
-    visit_id = cursor.fetchone()[0]
-    return OpenVisit(
-        visit_id,
-        when,
-        event["path"],
-        line.user_id,
-        utm.get("utm_campaign", ""),
-        host,
-        line.profiling,
-    )
+
+
+def _opened(visit_id: int, values: tuple[Any, ...]) -> OpenVisit:
+    # the mutable part of a new visit, by its index in VISIT_COLUMNS
+    return OpenVisit(visit_id, values[3], values[5], values[1], values[10], values[7], values[-1])
+
+
+class SqlVisits:
+    """The site's database: visits by an INSERT … RETURNING id, changes by UPDATE."""
+
+    def __init__(self) -> None:
+        # a prepared statement on the batch's own cursor: peewee's model save, and even its
+        # execute_sql (logging, a new cursor), cost several times the database's work
+        self.cursor = database.cursor()
+        self.time = _db_time
+
+    def latest(self, visitors: list[str], earliest: datetime.datetime) -> dict[str, OpenVisit]:
+        return {visitor: _open_visit(visit) for visitor, visit in Visit.latest_of(visitors).items()}
+
+    def new_visit(self, line: RequestLine, event: SpoolEvent, when: datetime.datetime) -> OpenVisit:
+        values = _visit_values(line, event, when)
+        moment = _db_time(when)
+        self.cursor.execute(
+            _visit_insert_sql(database.obj.param), (*values[:2], moment, moment, *values[4:])
+        )
+        return _opened(self.cursor.fetchone()[0], values)
+
+    def persist(self, touched: dict[int, OpenVisit], rows: list[tuple[object, ...]]) -> None:
+        if touched:
+            database.cursor().executemany(
+                _visit_update_sql(),
+                [
+                    (_db_time(v.last_seen_at), v.exit_path, v.user_id, v.profiling, v.id)
+                    for v in touched.values()
+                ],
+            )
+        if rows:
+            # one prepared statement for the batch: building peewee's multi-row INSERT cost
+            # more than the database's work. A resent batch carries the same ids: stored once.
+            database.cursor().executemany(_insert_sql(), rows)
+
+
+class ClickHouseVisits:
+    """ClickHouse (``analytics.clickhouse.writer``): a changed visit is inserted again whole."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, dict[str, Any]] = {}  # every column of the batch's visits
+        self.created: dict[int, OpenVisit] = {}
+
+    @staticmethod
+    def time(moment: datetime.datetime) -> object:
+        return moment
+
+    def latest(self, visitors: list[str], earliest: datetime.datetime) -> dict[str, OpenVisit]:
+        found = {}
+        for visitor, row in clickhouse_writer.latest_visits(visitors, earliest).items():
+            self.rows[row["id"]] = row
+            found[visitor] = OpenVisit(
+                row["id"],
+                row["last_seen_at"],
+                row["exit_path"],
+                row["user_id"],
+                row["utm_campaign"],
+                row["referrer_host"],
+                bool(row["profiling"]),
+            )
+        return found
+
+    def new_visit(self, line: RequestLine, event: SpoolEvent, when: datetime.datetime) -> OpenVisit:
+        values = _visit_values(line, event, when)
+        visit_id = clickhouse_writer.new_visit_id()
+        self.rows[visit_id] = {"id": visit_id, **dict(zip(VISIT_COLUMNS, values, strict=True))}
+        opened = _opened(visit_id, values)
+        self.created[visit_id] = opened
+        return opened
+
+    def persist(self, touched: dict[int, OpenVisit], rows: list[tuple[object, ...]]) -> None:
+        changed = {**self.created, **touched}
+        visits = []
+        for visit_id, visit in changed.items():
+            row = self.rows[visit_id]
+            row.update(
+                last_seen_at=visit.last_seen_at,
+                exit_path=visit.exit_path,
+                user_id=visit.user_id,
+                profiling=visit.profiling,
+            )
+            visits.append(row)
+        clickhouse_writer.save(visits, rows)
 
 
 def _open_visit(visit: Visit) -> OpenVisit:
@@ -234,23 +318,22 @@ def write_lines(lines: Iterable[Mapping[str, Any]]) -> int:
         for (reason, day), count in bots.items():
             DroppedCount.add(datetime.date.fromisoformat(day), reason, count)
         requests = _without_erased(requests)
-        current = {
-            visitor: _open_visit(visit)
-            for visitor, visit in Visit.latest_of(
-                sorted({line.visitor for line in requests})
-            ).items()
-        }
+        visits: SqlVisits | ClickHouseVisits = (
+            ClickHouseVisits() if clickhouse_client.active() else SqlVisits()
+        )
+        db_time = visits.time
+        earliest = min((_moment(e["ts"]) for line in requests for e in line.events), default=_EPOCH)
+        current = visits.latest(sorted({line.visitor for line in requests}), earliest)
         touched: dict[int, OpenVisit] = {}
-        cursor = database.cursor()
         for line in requests:
             # the line's fields once per line, not per event (a batch carries up to 50)
             visitor, user_id, profiling = line.visitor, line.user_id, line.profiling
-            received = _db_time(_moment(line.received_ms))
+            received = db_time(_moment(line.received_ms))
             for event in sorted(line.events, key=lambda e: e["ts"]):
                 when = _moment(event["ts"])
                 visit = current.get(visitor)
                 if visit is None or starts_new_visit(visit, event, when):
-                    visit = current[visitor] = _new_visit(cursor, line, event, when)
+                    visit = current[visitor] = visits.new_visit(line, event, when)
                 else:
                     if when >= visit.last_seen_at:
                         visit.last_seen_at = when
@@ -270,7 +353,7 @@ def write_lines(lines: Iterable[Mapping[str, Any]]) -> int:
                         visitor,
                         user_id,
                         event["type"],
-                        _db_time(when),
+                        db_time(when),
                         received,
                         event["path"],
                         event.get("target", ""),
@@ -279,18 +362,7 @@ def write_lines(lines: Iterable[Mapping[str, Any]]) -> int:
                         event.get("viewport", ""),
                     )
                 )
-        if touched:
-            database.cursor().executemany(
-                _visit_update_sql(),
-                [
-                    (_db_time(v.last_seen_at), v.exit_path, v.user_id, v.profiling, v.id)
-                    for v in touched.values()
-                ],
-            )
-        if rows:
-            # one prepared statement for the batch: building peewee's multi-row INSERT cost
-            # more than the database's work. A resent batch carries the same ids: stored once.
-            database.cursor().executemany(_insert_sql(), rows)
+        visits.persist(touched, rows)
     return len(rows)
 
 
@@ -461,6 +533,11 @@ def purge(cutoff: datetime.datetime) -> tuple[int, int]:
     Expired erasure tombstones go too (by the clock, not ``cutoff``: a tombstone's life is
     how long a line can wait in the spool)."""
     now = clock.now()
+    if clickhouse_client.active():
+        events, visits = clickhouse_people.purge(cutoff)
+        with database.atomic():
+            ErasureTombstone.expired(now).execute()
+        return events, visits
     with database.atomic():
         events = Event.older_than(cutoff).execute()
         visits = Visit.delete().where(Visit.last_seen_at < cutoff).execute()

@@ -15,6 +15,8 @@ from flask_babel import gettext as _gettext
 from flask_babel import ngettext as _ngettext
 
 from . import clock, profiles, rollups
+from .clickhouse import client as clickhouse_client
+from .clickhouse import people as clickhouse_people
 from .db import database
 from .line import is_visitor_id
 from .models import ErasureTombstone, Event, Visit
@@ -56,31 +58,16 @@ def personal_data(user_id: int) -> dict[str, object]:
     ``visits``: each visit made while logged in (or holding an event made logged in) with all
     its events, also those before the login within that visit; ``interest_profile``: the
     topics and scores of the profiles linked to the user (see ``profile_for_user``).
+    The visits and events come from ClickHouse when it is the event store.
     """
-    visits = list(_linked_visits(user_id).order_by(Visit.started_at, Visit.id))
-    events: dict[int, list[dict[str, object]]] = {v.id: [] for v in visits}
-    if visits:
-        for event in (
-            Event.select()
-            .where(Event.visit.in_(list(events)))
-            .order_by(Event.occurred_at, Event.id)
-        ):
-            events[event.visit_id].append(
-                {name: _json(getattr(event, name)) for name in EVENT_FIELDS}
-            )
+    visits = _visits_with_events(user_id)
     profile_rows = list(
         InterestProfile.select()
         .where(InterestProfile.user_id == user_id)
         .order_by(InterestProfile.id)
     )
     return {
-        "visits": [
-            {
-                **{name: _json(getattr(v, name)) for name in VISIT_FIELDS},
-                "events": events[v.id],
-            }
-            for v in visits
-        ],
+        "visits": visits,
         "interest_profile": {
             "browsers": [
                 {
@@ -92,6 +79,44 @@ def personal_data(user_id: int) -> dict[str, object]:
             ],
             "topics": profile_for_user(user_id),
         },
+    }
+
+
+def _visits_with_events(user_id: int) -> list[dict[str, object]]:
+    """The user's linked visits, oldest first, each with its events (JSON-ready)."""
+    if clickhouse_client.active():
+        found = clickhouse_people.linked_visits(user_id)
+        by_visit: dict[int, list[dict[str, object]]] = {v["id"]: [] for v in found}
+        for row in clickhouse_people.events_of(list(by_visit)):
+            by_visit[row["visit_id"]].append({name: _json(row[name]) for name in EVENT_FIELDS})
+        return [
+            {**{name: _json(v[name]) for name in VISIT_FIELDS}, "events": by_visit[v["id"]]}
+            for v in found
+        ]
+    visits = list(_linked_visits(user_id).order_by(Visit.started_at, Visit.id))
+    events: dict[int, list[dict[str, object]]] = {v.id: [] for v in visits}
+    if visits:
+        for event in (
+            Event.select()
+            .where(Event.visit.in_(list(events)))
+            .order_by(Event.occurred_at, Event.id)
+        ):
+            events[event.visit_id].append(
+                {name: _json(getattr(event, name)) for name in EVENT_FIELDS}
+            )
+    return [
+        {**{name: _json(getattr(v, name)) for name in VISIT_FIELDS}, "events": events[v.id]}
+        for v in visits
+    ]
+
+
+def _stored_visitors(user_id: int) -> set[str]:
+    """The browsers the user's stored visits and events name."""
+    if clickhouse_client.active():
+        return clickhouse_people.visitors_of(user_id)
+    return {v.visitor_id for v in _linked_visits(user_id).select(Visit.visitor_id)} | {
+        e.visitor_id
+        for e in Event.select(Event.visitor_id).where(Event.user_id == user_id).distinct()
     }
 
 
@@ -112,15 +137,16 @@ def erase_user(user_id: int, visitor_ids: Iterable[str] = ()) -> dict[str, int]:
     Lines of the user or of those browsers that still wait in the spool are dropped when the
     writer reaches them: a tombstone (a keyed digest, no id) of each is kept for
     ``ANALYTICS_TOMBSTONE_DAYS``, in the same transaction as the deletion.
+
+    On ClickHouse the visits and events are deleted there (``analytics.clickhouse.people``),
+    within the same SQL transaction, after the tombstones: a writer that began before waits
+    for it (PostgreSQL's lock, SQLite's write lock) or stored its batch already, and a writer
+    after it drops the lines. A failure there rolls the tombstones back and raises.
     """
     with database.atomic():
         ErasureTombstone.serialise(erasing=True)  # held until the caller's transaction commits
         visitors = sorted(
-            {v.visitor_id for v in _linked_visits(user_id).select(Visit.visitor_id)}
-            | {
-                e.visitor_id
-                for e in Event.select(Event.visitor_id).where(Event.user_id == user_id).distinct()
-            }
+            _stored_visitors(user_id)
             | {v for v in visitor_ids if isinstance(v, str) and is_visitor_id(v)}
         )
         expires_at = clock.now() + datetime.timedelta(
@@ -150,13 +176,18 @@ def erase_user(user_id: int, visitor_ids: Iterable[str] = ()) -> dict[str, int]:
                 if profile_ids
                 else 0
             ),
-            "events": Event.delete()
-            .where((Event.user_id == user_id) | Event.visit.in_(visit_ids))
-            .execute(),
         }
-        counts["visits"] = (
-            Visit.delete().where((Visit.user_id == user_id) | Visit.visitor_id.in_(visitors))
-        ).execute()
+        if clickhouse_client.active():
+            counts.update(clickhouse_people.erase(user_id, visitors))
+        else:
+            counts["events"] = (
+                Event.delete()
+                .where((Event.user_id == user_id) | Event.visit.in_(visit_ids))
+                .execute()
+            )
+            counts["visits"] = (
+                Visit.delete().where((Visit.user_id == user_id) | Visit.visitor_id.in_(visitors))
+            ).execute()
     counts["rollup_rows"] = rollups.forget_visitors(visitors)
     state = current_app.extensions.get("analytics") if has_app_context() else None
     if isinstance(state, Analytics):

@@ -94,7 +94,8 @@ def test_a_budget_spent_between_statements_stops_the_next_report_query(app, data
         period = reports.Period.parse("30d", None, None, datetime.date.today())
         two_filters = reports.Filters(page="/produkter", country="SE")
         with pytest.raises(TooHeavy), time_budget(1):
-            # two filters have no rollup: the reports read the raw tables, statement by statement
+            # two filters read the cube and the raw tail, statement by statement: the spent
+            # budget stops the next one
             reports.dashboard(period, two_filters)
         assert reports.dashboard(period, two_filters)["summary"].visits >= 0
 

@@ -11,12 +11,21 @@ import random
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analytics import hll, reports, rollups
 from analytics.db import database
 from analytics.models import Visit
 from analytics.reports import Filters, Period
-from analytics.rollup_models import RollupDay, RollupDimension, RollupHour
+from analytics.rollup_models import (
+    RollupCube,
+    RollupCubeClick,
+    RollupCubeDay,
+    RollupDay,
+    RollupDimension,
+    RollupHour,
+)
 from analytics.store import write_lines
 from tests.unit.test_hll import old_blob
 
@@ -167,6 +176,56 @@ def test_every_report_from_rollups_equals_the_report_from_raw_events(app, seed):
         assert_rollups_equal_raw(rng)
 
 
+# every value a filter can take in random_lines' traffic, and one per filter that no visit has
+FILTER_VALUES = {
+    "page": [*PATHS, "/finns-inte"],
+    "country": ["SE", "NO", "FI"],
+    "device": ["desktop", "mobile", "tablet"],
+    "browser": ["Chrome", "Mobile Safari", "Firefox", "Chrome Mobile", "Lynx"],
+    "source": ["direct", "search", "social", "referral", "campaign"],
+    "campaign": ["host-2026", "vinter", "none-such"],
+}
+
+
+@st.composite
+def several_filters(draw: st.DrawFn) -> Filters:
+    """Two or three filters at once, each with a value seen in the traffic or seen nowhere."""
+    names = draw(
+        st.lists(st.sampled_from(sorted(FILTER_VALUES)), min_size=2, max_size=3, unique=True)
+    )
+    return Filters(**{name: draw(st.sampled_from(FILTER_VALUES[name])) for name in names})
+
+
+def test_several_filters_from_the_cube_equal_the_reports_from_raw_events(app):
+    """The property of issue 14: any two or three filters, any period, every report of the
+    dashboard read from the cube (plus the raw tail) equals the same report from raw events."""
+    rng = random.Random(14)
+    with app.app_context():
+        write_lines(random_lines(rng, 90, FIRST, 11))
+        rollups.run(NOW)
+        assert RollupCubeDay.select().count() and RollupCube.select().count()
+        assert RollupCubeClick.select().count()
+        matched = []
+
+        @settings(
+            max_examples=60,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture],
+        )
+        @given(filters=several_filters(), period=st.sampled_from(periods()))
+        def check(filters: Filters, period: Period) -> None:
+            rolled = reports.dashboard(period, filters, now=NOW)
+            raw = reports.dashboard(period, filters, now=NOW, raw=True)
+            for key in raw:
+                assert rolled[key] == raw[key], (period, filters, key)
+            matched.append(raw["summary"].visits > 0)
+
+        check()
+        # the sets drawn matched visits as well as nothing: both sides were compared
+        assert any(matched) and not all(matched)
+
+
 def test_a_second_run_recomputes_nothing_and_the_current_hour_is_never_rolled_up(app):
     rng = random.Random(7)
     with app.app_context():
@@ -253,7 +312,8 @@ def test_past_raw_retention_the_rollups_keep_no_visitor_hashes(app):
         cutoff = TODAY - datetime.timedelta(days=4)
         kinds = {
             (day < cutoff, bytes(blob)[:1])
-            for day, blob in RollupDay.select(RollupDay.day, RollupDay.visitor_hashes).tuples()
+            for model in (RollupDay, RollupCubeDay)
+            for day, blob in model.select(model.day, model.visitor_hashes).tuples()
         }
         assert {kind for old, kind in kinds if old} == {hll.SKETCH}
         assert {kind for old, kind in kinds if not old} == {hll.EXACT}
@@ -282,13 +342,16 @@ def test_forgetting_visitors_takes_their_hashes_out_of_the_rollups(app):
         gone = lines[0]["v"]
         assert rollups.forget_visitors([gone]) > 0
         assert rollups.forget_visitors([gone]) == 0
-        left = hll.VisitorUnion()
-        for (blob,) in RollupDay.select(RollupDay.visitor_hashes).tuples():
-            left.add_blob(blob)
         rolled = Visit.select(Visit.visitor_id).where(Visit.started_at < rollups.rolled_until())
-        assert left.exact == {
-            reports.visitor_hash(visit.visitor_id) for visit in rolled if visit.visitor_id != gone
-        }
+        for model in (RollupDay, RollupCubeDay):
+            left = hll.VisitorUnion()
+            for (blob,) in model.select(model.visitor_hashes).tuples():
+                left.add_blob(blob)
+            assert left.exact == {
+                reports.visitor_hash(visit.visitor_id)
+                for visit in rolled
+                if visit.visitor_id != gone
+            }
 
 
 def test_migration_0005_rewrites_old_blobs_and_rebuilds_old_sketch_days(app):
@@ -325,3 +388,27 @@ def test_migration_0005_rewrites_old_blobs_and_rebuilds_old_sketch_days(app):
         assert {bytes(blob)[:1] for (blob,) in blobs.tuples()} == {hll.EXACT}
         blobs = RollupDay.select(RollupDay.visitor_hashes).where(RollupDay.day == FIRST.date())
         assert {bytes(blob)[:1] for (blob,) in blobs.tuples()} == {hll.SKETCH}
+
+
+def test_migration_0006_rebuilds_the_days_that_have_no_cube_yet(app):
+    migration = importlib.import_module("analytics.migrations.0006_rollup_cube")
+    both = Filters(country="SE", device="desktop")
+    after_first = Period(FIRST.date() + datetime.timedelta(days=1), TODAY)
+    with app.app_context():
+        write_lines(random_lines(random.Random(6), 60, FIRST, 11))
+        rollups.run(NOW)
+        # the rollups as they were before the cube existed
+        for model in (RollupCubeDay, RollupCube, RollupCubeClick):
+            model.delete().execute()
+        migration.up(None, database.obj)
+        assert rollups.rolled_through() == FIRST.date()
+        # until the next run those days are read from the raw events; after it, from the cube
+        for run in (False, True):
+            if run:
+                assert rollups.run(NOW) > 1
+            for period in (after_first, Period.parse("7d", None, None, TODAY)):
+                assert reports.dashboard(period, both, now=NOW) == reports.dashboard(
+                    period, both, now=NOW, raw=True
+                )
+        days = {day for (day,) in RollupCubeDay.select(RollupCubeDay.day).distinct().tuples()}
+        assert FIRST.date() not in days and FIRST.date() + datetime.timedelta(days=1) in days
