@@ -23,7 +23,8 @@ own throughput that the site keeps after its extensions, hooks, queries and temp
 comparable across machines and is the figure to track and to set a budget on.
 
 Environment: ``BENCH_SECONDS`` (default 5) is the length of each measured run;
-``BENCH_LOADGEN`` ("wrk" or "python") forces a load generator instead of using wrk when present.
+The load generator is wrk (``BENCH_LOADGEN=python`` for the Python one, which competes with the
+servers for the cores); its name is printed first and kept in the results.
 
 It also reports ``consent_js_gzip_bytes``: the banner script's size compressed, the figure to
 compare with consent tools (vanilla-cookieconsent ships about 10 KB of JS, Klaro about 69 KB).
@@ -57,6 +58,7 @@ from loadgen import (
     WORKERS,
     Result,
     fetch,
+    generator,
     measure,
     serve,
 )
@@ -254,8 +256,9 @@ def _interrupt(signum: int, _frame: FrameType | None) -> None:
 def main() -> int:
     """Run the benchmark; return the process exit status."""
     signal.signal(signal.SIGTERM, _interrupt)
-    tool = os.environ.get("BENCH_LOADGEN") or None
     try:
+        tool = generator()
+        print(f"load generator: {tool}", flush=True)
         seconds = seconds_from_env()
         with ExitStack() as stack:
             instance = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="winlas-")))

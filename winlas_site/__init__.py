@@ -11,7 +11,6 @@ from flask import Flask, Request, abort
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from limits import parse as parse_limit
-from limits.strategies import FixedWindowRateLimiter
 from werkzeug.routing import BaseConverter
 
 import analytics
@@ -26,6 +25,7 @@ from . import (
     mail,
     pagecache,
     profiling,
+    ratelimit,
     richtext,
     security,
 )
@@ -136,13 +136,13 @@ def register_analytics(app: Flask) -> None:
     """Hand the analytics package what it needs of the site, as one ``analytics.Host``."""
     visitor_cookie = registered(app.config["ANALYTICS_VISITOR_COOKIE"])
     app.config["ANALYTICS_VISITOR_MAX_AGE"] = visitor_cookie.max_age()
-    # the collector counts in the same store as Flask-Limiter (Redis in production)
-    window = FixedWindowRateLimiter(limiter.storage)
-
-    limit = parse_limit(app.config["ANALYTICS_RATE_LIMIT"])
+    # the collector counts in the same store as Flask-Limiter (Redis in production), in steps
+    collect_limit = ratelimit.SteppedLimit(
+        limiter.storage, parse_limit(app.config["ANALYTICS_RATE_LIMIT"]), "collect"
+    )
 
     def within_rate_limit(req: Request) -> bool:
-        return bool(window.hit(limit, "collect", req.remote_addr or ""))
+        return collect_limit.hit(req.remote_addr or "")
 
     def current_user_id() -> int | None:
         return current_user.id if current_user.is_authenticated else None
