@@ -128,8 +128,10 @@ class RequestLine(NamedTuple):
             "v": self.visitor,
             "u": self.user_id,
             "ip": self.ip,
-            "geo": self.geo,  # a named tuple is written as a JSON list
-            "ua": self.agent,
+            # as lists: orjson refuses a named tuple (a tuple subclass), and the refusal sent
+            # every line to json.dumps' slower fallback
+            "geo": list(self.geo),
+            "ua": list(self.agent),
             "events": self.events,
         }
         if self.profiling:
