@@ -162,7 +162,9 @@ def parse(raw: bytes, now_ms: int, max_events: int) -> list[IncomingEvent]:
                 raise PayloadError(f"{where}.{key}", 'must look like "1920x1080"')
         parsed.append(
             IncomingEvent(
-                id=str(uuid.UUID(event_id)),
+                # the tracker's form (36 characters: every hyphen) only needs lower case;
+                # uuid.UUID is the slower way to the same canonical text for the other forms
+                id=event_id.lower() if len(event_id) == 36 else str(uuid.UUID(event_id)),
                 type=kind,
                 url=url,
                 ts=int(ts),

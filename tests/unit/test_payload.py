@@ -148,3 +148,17 @@ def test_every_accepted_text_encodes_as_utf8(text):
         assert error.field == "events[0].name"
         return
     event.name.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "0F8FAD5B-D9CB-469F-A165-70867728950E",
+        "0f8fad5bd9cb469fa16570867728950e",
+        "0F8FAD5B-D9CB469FA165-70867728950E",
+    ],
+)
+def test_every_accepted_form_of_an_id_is_stored_in_one_canonical_form(written):
+    [event] = parse(body({"type": "pageview", "url": "https://a.se/", "id": written}), NOW, 50)
+    assert event.id == "0f8fad5b-d9cb-469f-a165-70867728950e"
