@@ -44,6 +44,11 @@ run: install
 	@echo "  WinLas is at http://127.0.0.1:$(PORT)/"
 	@echo "  Demo marketer: marknad@winlas.se, password: $${WINLAS_DEMO_PASSWORD:-demo-lösenord-2026}"
 	@echo
+	@# the analytics writer stores what the site spools (ANALYTICS_WRITE_MODE=process): started
+	@# beside the server and stopped with it, however the server ends (Ctrl-C too)
+	$(BIN)/winlas analytics writer & writer=$$!; \
+	trap 'kill -TERM $$writer 2>/dev/null; wait $$writer' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/winlas run --host 127.0.0.1 --port $(PORT)
 
 # style, then the one-way layers ([tool.importlinter]), then types ([tool.mypy]);

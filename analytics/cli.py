@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
+import signal
 import sys
-from typing import TextIO
+import threading
+from types import FrameType
+from typing import Any, TextIO
 
 import click
 from flask import current_app
@@ -19,25 +23,76 @@ from .clickhouse import people as clickhouse_people
 from .clickhouse import transfer
 from .models import DroppedCount, Event, Visit
 from .profiles import profiles_command
-from .state import current
+from .state import Analytics, current
 from .store import purge
 from .useragent import classify
 
 group = AppGroup(
     "analytics",
     help=(
-        "First-party analytics: stats, classify, generate, purge, replay, rollup, profiles,"
-        " export-events, import-events."
+        "First-party analytics: writer, stats, classify, generate, purge, replay, rollup,"
+        " profiles, export-events, import-events."
     ),
 )
 group.add_command(profiles_command)
+
+
+@group.command("writer")
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="What it logs on stderr (DEBUG: every pass).",
+)
+def writer_command(log_level: str) -> None:
+    """Store what the web workers spool, until SIGTERM or SIGINT (one per machine, beside
+    the workers; ANALYTICS_WRITE_MODE=process). At start and hourly it also replays what dead
+    processes left, purges old events and trims the quarantine."""
+    _log_to_stderr(log_level.upper())
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        # only a flag: the loop ends after the segment in hand (a handler that logged or
+        # raised could cut a segment's transaction in two places)
+        stop.set()
+
+    handlers = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        current().run_writer(stop)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _log_to_stderr(level: str) -> None:
+    """The ``analytics`` loggers on stderr (a process manager keeps it), once per process."""
+    logger = logging.getLogger("analytics")
+    logger.setLevel(level)
+    if not any(getattr(handler, "_analytics_writer", False) for handler in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._analytics_writer = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+
+
+def writer_figures(state: Analytics) -> dict[str, Any]:
+    """Whether a writer process serves the spool, from its heartbeat (``Spool.writer_status``)."""
+    status = state.spool.writer_status()
+    return {
+        "write_mode": state.mode,
+        "writer_running": status["running"],
+        "writer_pid": status["pid"] if status["running"] else None,
+        "writer_seconds_since_drain": status["seconds_since_drain"] if status["running"] else None,
+    }
 
 
 @group.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def stats_command(as_json: bool) -> None:
     """Counts of events, visits, visitors, dropped bots, lines waiting in the spool and lines
-    the database would not take (in the spool folder's quarantine.jsonl)."""
+    the database would not take (in the spool folder's quarantine.jsonl); the write mode and
+    whether a writer process runs."""
     state = current()
     if clickhouse_client.active():
         stored = clickhouse_people.counts()
@@ -56,12 +111,13 @@ def stats_command(as_json: bool) -> None:
         ),
         "spooled_lines": state.spool.pending_lines(),
         "quarantined_lines": state.spool.quarantined_lines(),
+        **writer_figures(state),
     }
     if as_json:
         click.echo(json.dumps(figures))
     else:
         for name, value in figures.items():
-            click.echo(f"{name:17} {value}")
+            click.echo(f"{name:26} {'-' if value is None else value}")
 
 
 @group.command("classify")

@@ -33,6 +33,20 @@ def _list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+# who stores what the collector spools: "process" the writer process (`winlas analytics
+# writer`, one per machine; the workers never touch the database for analytics),
+# "background" a writer thread in every worker (no second process to run; chDB, which one
+# process opens), "inline" within the request (tests)
+WRITE_MODES = ("process", "background", "inline")
+
+
+def _write_mode(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in WRITE_MODES:
+        raise ValueError(f"ANALYTICS_WRITE_MODE: {value!r} is none of {', '.join(WRITE_MODES)}")
+    return mode
+
+
 SETTINGS: dict[str, tuple[Any, Parser | None]] = {
     # where raw visits and events live: "" the site's database; clickhouse://user:pass@host:8123/db
     # (clickhouses:// for TLS) a ClickHouse server; chdb:///absolute/path chDB in this process
@@ -46,11 +60,13 @@ SETTINGS: dict[str, tuple[Any, Parser | None]] = {
     # the host names the cookie and derives its lifetime from its own cookie registry
     "ANALYTICS_VISITOR_COOKIE": (VISITOR_COOKIE, None),
     "ANALYTICS_VISITOR_MAX_AGE": (395 * 24 * 3600, None),
-    "ANALYTICS_WRITE_MODE": ("background", str),  # or "inline": drain within the request (tests)
-    "ANALYTICS_FLUSH_SECONDS": (0.5, None),
+    "ANALYTICS_WRITE_MODE": ("process", _write_mode),
+    # how often a writer stores what was spooled; in the mode "process" also how long a line
+    # waits at most in a worker's open segment before a writer can take it
+    "ANALYTICS_FLUSH_SECONDS": (0.5, float),
     "ANALYTICS_FSYNC": (False, _bool),
-    # how often a worker's writer also replays what dead workers left and purges old events
-    "ANALYTICS_MAINTENANCE_SECONDS": (3600, None),
+    # how often the writer also replays what dead workers left and purges old events
+    "ANALYTICS_MAINTENANCE_SECONDS": (3600, float),
     # how long the writer drops late spooled lines of an erased person: as long as a line can
     # wait in the spool (a database down for days, a dead worker's segment until the replay)
     "ANALYTICS_TOMBSTONE_DAYS": (7, float),

@@ -5,8 +5,14 @@ The collect endpoint appends one line per request to this worker's open segment 
 loses nothing. Writers drain closed segments into the database; a segment is deleted only after
 its transaction committed, and event ids are unique, so reading one twice stores nothing twice.
 
-Segment files move through states by atomic renames, so several workers and the ``replay``
-command can share the folder:  ``<pid>-<n>.open`` → ``.ready`` → ``.work-<pid>`` → deleted.
+Segment files move through states by atomic renames, so several workers, writers and the
+``replay`` command can share the folder:  ``<pid>-<n>.open`` → ``.ready`` → ``.work-<pid>`` →
+deleted. A ``.work-<pid>`` whose process died (a writer killed mid-segment) is taken again by
+the next replay; event ids make a second store of its lines a no-op.
+
+The writer process (``winlas analytics writer``) leaves a heartbeat beside the segments,
+``writer.json`` (its pid, when it started, last beat and last drain), so ``winlas analytics
+stats`` can say whether one runs.
 
 A line the database cannot take (after a bounded number of tries, see ``store.drain``) is moved
 to ``quarantine.jsonl`` in the same folder, one JSON object per line (``at``, ``error``,
@@ -31,6 +37,7 @@ from typing import Any, BinaryIO
 from . import clock
 
 QUARANTINE = "quarantine.jsonl"
+HEARTBEAT = "writer.json"
 _SEGMENT = re.compile(r"^\d+-\d+\.(?:open|ready|work-\d+)$")
 
 
@@ -47,13 +54,19 @@ def _alive(pid: int) -> bool:
 class Spool:
     """Append-only segments in ``folder``; one open segment per process."""
 
-    def __init__(self, folder: str | os.PathLike[str], fsync: bool = False):
+    def __init__(
+        self, folder: str | os.PathLike[str], fsync: bool = False, max_age: float | None = None
+    ):
+        """``max_age``: an append closes the open segment once it is this many seconds old
+        (the write mode "process": the writer takes only closed segments)."""
         self.folder = Path(folder)
         self.fsync = fsync
+        self.max_age = max_age
         self._lock = threading.Lock()
         self._handle: BinaryIO | None = None
         self._path: Path | None = None
         self._pid = 0
+        self._opened = 0.0  # time.monotonic() when the open segment was created
 
     def append(self, line: str) -> None:
         """Write one line durably enough to acknowledge it (flushed; fsync'd when configured)."""
@@ -66,6 +79,8 @@ class Spool:
             handle.flush()
             if self.fsync:
                 os.fsync(handle.fileno())
+            if self.max_age is not None and time.monotonic() - self._opened >= self.max_age:
+                self._close()
 
     def _open(self) -> BinaryIO:
         # after a fork the inherited handle belongs to the parent: start a segment of our own
@@ -73,22 +88,32 @@ class Spool:
         self._pid = os.getpid()
         self._path = self.folder / f"{self._pid}-{time.time_ns()}.open"
         self._handle = open(self._path, "ab")  # noqa: SIM115 - kept open between requests
+        self._opened = time.monotonic()
         return self._handle
 
-    def rotate(self) -> None:
-        """Close this process's open segment so it can be drained (no-op when empty)."""
+    def rotate(self, older_than: float = 0.0) -> None:
+        """Close this process's open segment so it can be drained (no-op when empty); with
+        ``older_than``, only when it was opened at least that many seconds ago."""
         with self._lock:
             if self._handle is None or self._pid != os.getpid():
                 return
-            self._handle.close()
-            self._handle = None
-            path, self._path = self._path, None
-            if path is None:  # the handle and the path are set together in _open
+            if older_than and time.monotonic() - self._opened < older_than:
                 return
-            if path.stat().st_size:
-                path.rename(path.with_suffix(".ready"))
-            else:
-                path.unlink()
+            self._close()
+
+    def _close(self) -> None:
+        # the caller holds the lock and owns the open handle
+        if self._handle is None:
+            return
+        self._handle.close()
+        self._handle = None
+        path, self._path = self._path, None
+        if path is None:  # the handle and the path are set together in _open
+            return
+        if path.stat().st_size:
+            path.rename(path.with_suffix(".ready"))
+        else:
+            path.unlink()
 
     def claim(self, include_abandoned: bool = False) -> list[Path]:
         """Take the ready segments (and, for replay, those left by dead processes) for work."""
@@ -126,6 +151,68 @@ class Spool:
     def give_back(path: Path) -> None:
         """The database refused the segment: make it ready again for a later attempt."""
         path.rename(path.with_name(f"{path.name.split('.')[0]}.ready"))
+
+    def release(self) -> int:
+        """Give back every segment this process has claimed (a writer that stops between
+        segments); returns how many. A claimed segment left behind would wait for a replay."""
+        if not self.folder.exists():
+            return 0
+        released = 0
+        for path in sorted(self.folder.glob(f"*.work-{os.getpid()}")):
+            if not _SEGMENT.match(path.name):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                self.give_back(path)
+                released += 1
+        return released
+
+    @property
+    def heartbeat_path(self) -> Path:
+        return self.folder / HEARTBEAT
+
+    def beat(self, status: dict[str, Any]) -> None:
+        """Write the writer's heartbeat (``status`` as JSON), whole or not at all: written
+        beside it and renamed over it, so a reader never sees half of one."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / f"{HEARTBEAT}.{os.getpid()}"
+        temporary.write_text(json.dumps(status, sort_keys=True))
+        os.replace(temporary, self.heartbeat_path)
+
+    def heartbeat(self) -> dict[str, Any] | None:
+        """The last heartbeat a writer left (None: none yet, or unreadable)."""
+        try:
+            status = json.loads(self.heartbeat_path.read_text())
+        except (FileNotFoundError, ValueError, UnicodeDecodeError):
+            return None
+        return status if isinstance(status, dict) else None
+
+    def writer_status(self, now: float | None = None) -> dict[str, Any]:
+        """Whether a writer serves this spool: ``running`` (its process lives and beat within
+        ``stale`` seconds, which it states itself), its ``pid``, ``beat_at`` and
+        ``drained_at`` (Unix times) and ``seconds_since_drain``; all None without one."""
+        status = self.heartbeat() or {}
+        now = time.time() if now is None else now
+        pid, beat_at = status.get("pid"), status.get("beat_at")
+        drained_at, stale = status.get("drained_at"), status.get("stale")
+        numbers = (int, float)
+        running = (
+            isinstance(pid, int)
+            and pid > 0
+            and isinstance(beat_at, numbers)
+            and isinstance(stale, numbers)
+            and not status.get("stopped_at")
+            and now - beat_at <= stale
+            and _alive(pid)
+        )
+        return {
+            "running": bool(running),
+            "pid": pid if isinstance(pid, int) else None,
+            "beat_at": beat_at if isinstance(beat_at, numbers) else None,
+            "drained_at": drained_at if isinstance(drained_at, numbers) else None,
+            "seconds_since_drain": (
+                round(now - drained_at, 1) if isinstance(drained_at, numbers) else None
+            ),
+        }
 
     @staticmethod
     def rewrite(path: Path, lines: list[str]) -> None:

@@ -6,8 +6,9 @@ What is measured, in one run and on the same machine:
   the JSON body and answers 202 ``{"accepted": n}``;
 * ``ours``: the real site's ``POST /api/collect`` on a fresh SQLite database in a temporary
   instance folder: Origin check, signed consent cookie, rate limit, user agent and bot check,
-  strict payload parser, enrichment, the spool append that makes the 202 durable, and the
-  background writer that moves spooled batches into the database in the same worker process.
+  strict payload parser, enrichment and the spool append that makes the 202 durable; the writer
+  process (``winlas analytics writer``, started beside gunicorn as in production) moves the
+  spooled batches into the database outside the web workers.
 
 Each is loaded with two payload shapes: ``single`` (one page view per request, the tracker's
 first call on every page) and ``batched`` (ten events: a page view, clicks and an engagement).
@@ -19,8 +20,8 @@ ids are unique in the database, so a repeated body would be stored once and look
 Both apps are served by the same gunicorn command line as ``bench/pages.py`` (2 sync workers on
 127.0.0.1). Every target gets a 1 s warm-up, then they are measured twice in alternation (bare,
 ours per shape) and the better run of each counts, so a noisy moment hurts all of them alike.
-After each run of ours the benchmark waits until the background writers have stored the spool
-(the backlog and how long it took are reported): their catch-up would otherwise run during the
+After each run of ours the benchmark waits until the writer process has stored the spool
+(the backlog and how long it took are reported): its catch-up would otherwise run during the
 next measurement and slow down whichever app is measured then. The backlog says how far the
 writers fall behind the requests; a backlog that grew without end would be a sustained-load
 problem that requests per second alone do not show.
@@ -65,8 +66,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Mapping
-from contextlib import ExitStack
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
@@ -114,7 +115,7 @@ CLICKS = (
 # Settings of the analytics package the developer's shell may carry (inline writes, fsync,
 # GeoIP): the benchmark measures the defaults.
 ANALYTICS_PREFIXES = ("ANALYTICS_", "GEOIP_")
-# How long the background writers may take to store a run's backlog before the bench gives up.
+# How long the writer process may take to store a run's backlog before the bench gives up.
 WRITER_TIMEOUT = 120.0
 # Event tables emptied before a PostgreSQL run, children first (event refers to visit).
 CLEAR_POSTGRES = ("DELETE FROM event", "DELETE FROM visit", "DELETE FROM dropped_count")
@@ -139,7 +140,7 @@ class Load:
     accepted_answers: int
     # answers that were anything else: a failing status, a bot drop, a refusal
     other_answers: int
-    # ours only: spooled lines the background writers had not stored when the load ended, and
+    # ours only: spooled lines the writer process had not stored when the load ended, and
     # how long they took to store them
     backlog_lines: int | None = None
     drain_seconds: float | None = None
@@ -453,7 +454,7 @@ def spool_lines(spool: Path) -> int:
 
 
 def wait_for_writer(spool: Path) -> tuple[int, float]:
-    """Wait until the background writers stored every spooled line: (lines then, seconds)."""
+    """Wait until the writer process stored every spooled line: (lines then, seconds)."""
     # otherwise their catch-up would run during the next measurement and slow down whichever
     # app is measured then, bare included
     started = time.monotonic()
@@ -542,6 +543,30 @@ def winlas(env: Mapping[str, str], *args: str) -> str:
     return completed.stdout
 
 
+@contextmanager
+def writer_process(env: Mapping[str, str]) -> Iterator[None]:
+    """``winlas analytics writer`` beside the servers, as in production: the web workers only
+    spool (ANALYTICS_WRITE_MODE=process), this one process per machine stores. Stopped with
+    SIGTERM after the servers, so it stores what their last segments held."""
+    script = Path(sys.executable).parent / "winlas"
+    process = subprocess.Popen(  # noqa: S603 - our own console script
+        [str(script), "analytics", "writer"],
+        cwd=ROOT,
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=WRITER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def stats(env: Mapping[str, str]) -> dict[str, int]:
     """``winlas analytics stats --json``: events, visits, dropped bots, lines in the spool."""
     return json.loads(winlas(env, "analytics", "stats", "--json"))
@@ -607,6 +632,8 @@ def run_suite(database: str, database_url: str | None, seconds: int, tool: str) 
         if database_url:
             clear_postgres(database_url)
         with ExitStack() as servers:
+            # entered first, left last: it stores what the servers spooled on their way out
+            servers.enter_context(writer_process(env))
             ours = servers.enter_context(serve("wsgi:app", env, ROOT))
             # the same environment for both: only the app differs
             bare = servers.enter_context(serve("bare_ingest_app:app", env, BENCH_DIR))

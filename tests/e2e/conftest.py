@@ -41,6 +41,8 @@ def live_app(tmp_path_factory):
             "SECRET_KEY": "e2e-secret",
             "PASSWORD_HASHER": CHEAP_HASHER,
             "RATELIMIT_STORAGE_URI": "memory://",
+            # no writer process beside this in-process server: a writer thread stores instead
+            "ANALYTICS_WRITE_MODE": "background",
         }
     )
     with app.app_context():

@@ -395,6 +395,11 @@ def test_stats_classify_generate_and_purge_commands(app, consented):
         "dropped_bots": 0,
         "spooled_lines": 0,
         "quarantined_lines": 0,
+        # the tests store inline: no writer process, and none is needed
+        "write_mode": "inline",
+        "writer_running": False,
+        "writer_pid": None,
+        "writer_seconds_since_drain": None,
     }
     result = runner.invoke(args=["analytics", "classify"], input=f"{CHROME}\ncurl/8.5.0\n")
     first, second = (json.loads(line) for line in result.output.splitlines())
