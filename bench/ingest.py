@@ -650,6 +650,12 @@ def run_suite(database: str, database_url: str | None, seconds: int, tool: str) 
     return summarise_suite(database, runs, replayed, final)
 
 
+def in_flight(name: str, run: Load) -> int:
+    """Requests of a run that got no answer before the load generator stopped."""
+    sent = run.sent_events // events_per_request(name.split("_")[1])
+    return sent - run.accepted_answers - run.other_answers
+
+
 def summarise_suite(
     database: str,
     runs: dict[str, list[Load]],
@@ -659,6 +665,9 @@ def summarise_suite(
     """Best-of figures, ratios and the event accounting of one suite as a JSON-ready dict."""
     best = {name: max(run.result.rps for run in loads) for name, loads in runs.items()}
     ours_runs = [run for name, loads in runs.items() if name.startswith("ours") for run in loads]
+    named_runs = [
+        (name, run) for name, loads in runs.items() if name.startswith("ours") for run in loads
+    ]
     # the check request before the load carried one accepted event too
     accepted = 1 + sum(run.accepted_events for run in ours_runs)
     sent = 1 + sum(run.sent_events for run in ours_runs)
@@ -684,6 +693,12 @@ def summarise_suite(
         # sent but never answered: in flight when the load generator stopped, or a socket error
         "events_unanswered": sent - accepted,
         "events_stored_unanswered": max(0, stored - accepted),
+        # wrk keeps one request outstanding per connection and abandons them at its deadline:
+        # every unanswered request is one of those unless a run has more than its connections
+        "requests_in_flight_at_stop": sum(in_flight(name, run) for name, run in named_runs),
+        "requests_unanswered_beyond_stop": sum(
+            max(0, in_flight(name, run) - CONNECTIONS) for name, run in named_runs
+        ),
         # the measured runs of ours: how far the writers fell behind the requests
         "writer_backlog_lines_max": max(
             run.backlog_lines or 0 for shape in SHAPES for run in runs[f"ours_{shape}"]
@@ -710,6 +725,7 @@ def flat_figures(suite: dict[str, Any], suffix: str) -> dict[str, float | int]:
         f"ingest_ratio{suffix}": suite["ratio"],
         f"ingest_ratio_batched{suffix}": suite["ratio_batched"],
         f"ingest_lost{suffix}": suite["events_lost"],
+        f"ingest_unanswered{suffix}": suite["requests_unanswered_beyond_stop"],
     }
 
 
@@ -747,7 +763,9 @@ def print_table(suites: list[dict[str, Any]]) -> None:
             f"[{suite['database']}] events: sent {suite['events_sent']},"
             f" accepted {suite['events_accepted']}, stored {suite['events_stored']},"
             f" lost {suite['events_lost']} (unanswered {suite['events_unanswered']},"
-            f" of which stored {suite['events_stored_unanswered']})"
+            f" of which stored {suite['events_stored_unanswered']}; requests in flight when wrk"
+            f" stopped {suite['requests_in_flight_at_stop']}, unanswered beyond those"
+            f" {suite['requests_unanswered_beyond_stop']})"
         )
         print(
             f"[{suite['database']}] writer backlog at the end of a run: up to"
