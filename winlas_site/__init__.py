@@ -87,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Markdown bodies; an uploaded image gets its width and height from the media library
     richtext.init_app(app, image_size=image_size)
     register_analytics(app)
+    pagecache.install_fast_path(app)
     security.trust_proxies(app)
     access.init_app(app)
     return app

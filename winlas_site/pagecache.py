@@ -11,55 +11,93 @@ sets (a consent receipt once said ``no-store`` and was cached anyway). On top of
 carrying a session or remember-me cookie is never served from or stored in the cache, nor is a
 response that sets a cookie, says ``no-store``/``private``, is not a 200 HTML page, or used a CSP
 nonce.
+
+Two ways answer from it. ``FastPages``, a WSGI layer in front of Flask, answers a GET or HEAD
+without a login cookie straight from an entry, with the headers the full path sent when it
+stored the entry (security headers, Vary...): no routing, session, hooks or teardown run. Every
+other request goes through Flask, whose first hooks answer from the body alone (``lookup``) when
+the layer could not: a cookie that only looks like a login, an entry whose headers are not
+recorded yet.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Request, Response, current_app, g, request, session
+from werkzeug.exceptions import SecurityError
+from werkzeug.http import HTTP_STATUS_CODES
 
-from . import access
+from . import access, security
+
+if TYPE_CHECKING:  # typeshed's WSGI types exist for the type checker only
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # a response that says any of these is personal or must not be kept, even on a cacheable page
 UNCACHEABLE_DIRECTIVES = ("no-store", "private", "no-cache")
+# the key under which ``store`` kept this request's answer, for the WSGI layer to add the headers
+STORED = "winlas.page_cache_stored"
+# headers the full path derives from the request, not the page: left out of an entry, recomputed
+PER_REQUEST_HEADERS = frozenset({security.HSTS_HEADER.lower()})
+
+Variant = Callable[[Request], str]
+Headers = list[tuple[str, str]]
 
 
-def vary_on(app: Flask, variant: Callable[[], str]) -> None:
+def vary_on(app: Flask, variant: Variant) -> None:
     """Declare something besides the path that changes a rendered page (the language, the
-    consent banner): ``variant`` returns a short string for the current request."""
+    consent banner): ``variant(request)`` returns a short string for a request."""
     app.extensions.setdefault("page_cache_variants", []).append(variant)
 
 
-def _variants() -> list[Callable[[], str]]:
-    return current_app.extensions.get("page_cache_variants", [])
+def pass_through_when(app: Flask, condition: Callable[[Request], bool]) -> None:
+    """Declare a request the full path must answer even from the cache, because one of its
+    hooks does per-request work on a cached page (a GPC refusal to record): the WSGI layer
+    leaves such a request to Flask."""
+    app.extensions.setdefault("page_cache_pass_through", []).append(condition)
+
+
+def cache_key(app: Flask, req: Request) -> tuple | None:
+    """The key of an anonymous request for a cacheable page, or None when it must not be
+    cached (a login cookie, undecodable or overlong path). One function for both ways in."""
+    config = app.config
+    cookies = req.cookies
+    if config["SESSION_COOKIE_NAME"] in cookies or config["REMEMBER_COOKIE_NAME"] in cookies:
+        return None
+    try:
+        path = req.full_path
+    except UnicodeDecodeError:  # raw bytes in the query string: the view answers 400
+        return None
+    if len(path) > 512:
+        return None
+    return (path, *(vary(req) for vary in app.extensions.get("page_cache_variants", ())))
 
 
 class PageCache:
-    """A bounded LRU of (body, content type, expiry) keyed on path and varying cookies."""
+    """A bounded LRU of (body, content type, expiry, headers) keyed on path and variants; the
+    headers are the full path's, once the WSGI layer has seen them (None until then)."""
 
     def __init__(self, ttl: float, max_entries: int = 512):
         self.ttl = ttl
         self.max_entries = max_entries
-        self.entries: OrderedDict[tuple, tuple[bytes, str, float]] = OrderedDict()
+        self.entries: OrderedDict[tuple, tuple[bytes, str, float, Headers | None]] = OrderedDict()
 
     def key(self) -> tuple | None:
         """The cache key of the current request, or None when it must not be cached."""
         if request.method != "GET" or request.endpoint is None or not access.cacheable():
             return None
-        config = current_app.config
-        cookies = request.cookies
-        if config["SESSION_COOKIE_NAME"] in cookies or config["REMEMBER_COOKIE_NAME"] in cookies:
+        return cache_key(current_app, request)
+
+    def fresh(self, key: tuple) -> tuple[bytes, str, float, Headers | None] | None:
+        """The entry of ``key`` unless it is missing or expired."""
+        entry = self.entries.get(key)
+        if entry is None or entry[2] < time.monotonic():
             return None
-        try:
-            path = request.full_path
-        except UnicodeDecodeError:  # raw bytes in the query string: the view answers 400
-            return None
-        if len(path) > 512:
-            return None
-        return (path, *(vary() for vary in _variants()))
+        self.entries.move_to_end(key)
+        return entry
 
     def lookup(self) -> Response | None:
         """before_request: answer from the cache when a fresh entry exists."""
@@ -67,10 +105,9 @@ class PageCache:
         g.page_cache_key = key
         if key is None:
             return None
-        entry = self.entries.get(key)
-        if entry is None or entry[2] < time.monotonic():
+        entry = self.fresh(key)
+        if entry is None:
             return None
-        self.entries.move_to_end(key)
         g.page_cache_hit = True
         return Response(entry[0], content_type=entry[1])
 
@@ -94,14 +131,96 @@ class PageCache:
             response.get_data(),
             response.content_type,
             time.monotonic() + self.ttl,
+            None,
         )
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:
             self.entries.popitem(last=False)
+        request.environ[STORED] = key
         return response
+
+    def record_headers(self, key: tuple, status: str, headers: Headers) -> None:
+        """The full path's final answer to the request that stored ``key``: keep its headers
+        for the WSGI layer, or drop the entry when something after ``store`` made it personal
+        (a cookie) or not a plain 200."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return
+        names = {name.lower() for name, _value in headers}
+        if not status.startswith("200 ") or "set-cookie" in names:
+            del self.entries[key]
+            return
+        kept = [(name, value) for name, value in headers if name.lower() not in PER_REQUEST_HEADERS]
+        self.entries[key] = (*entry[:3], kept)
 
     def clear(self) -> None:
         self.entries.clear()
+
+
+class FastPages:
+    """WSGI middleware: a GET or HEAD of a cached public page without a login cookie is
+    answered from the cache before Flask's per-request machinery (routing, session, hooks,
+    teardown). The key is made by the same ``cache_key`` and variant functions as the full
+    path's; whatever the layer cannot answer exactly as the full path would goes to Flask.
+    """
+
+    def __init__(self, wsgi_app: WSGIApplication, app: Flask, cache: PageCache):
+        self.wsgi_app = wsgi_app
+        self.app = app
+        self.cache = cache
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if method == "GET" or method == "HEAD":
+            answer = self._from_cache(environ, start_response)
+            if answer is not None:
+                return answer
+            if method == "GET":
+                return self.wsgi_app(environ, self._recording(environ, start_response))
+        return self.wsgi_app(environ, start_response)
+
+    def _from_cache(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> list[bytes] | None:
+        cache = self.cache
+        # an empty cache, or raw bytes in the query string (the query guard's and the view's)
+        if not cache.entries or not environ.get("QUERY_STRING", "").isascii():
+            return None
+        app = self.app
+        with app.app_context():
+            req = app.request_class(environ)
+            trusted = app.config["TRUSTED_HOSTS"]
+            if trusted is not None:
+                req.trusted_hosts = trusted
+                try:
+                    req.host  # noqa: B018 - a Host we do not serve: Flask answers 400
+                except SecurityError:
+                    return None
+            key = cache_key(app, req)
+            if key is None:
+                return None
+            entry = cache.fresh(key)
+            if entry is None or entry[3] is None:
+                return None
+            if any(
+                condition(req) for condition in app.extensions.get("page_cache_pass_through", ())
+            ):
+                return None
+            headers = entry[3] + security.transport_headers(req)
+        start_response(f"200 {HTTP_STATUS_CODES[200]}", headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry[0]]
+
+    def _recording(self, environ: WSGIEnvironment, start_response: StartResponse) -> StartResponse:
+        """``start_response`` that hands the final headers of a stored page to the cache (Flask
+        calls it after every hook and the session have had their say)."""
+
+        def recording(status, headers, exc_info=None):
+            key = environ.get(STORED)
+            if key is not None:
+                self.cache.record_headers(key, status, headers)
+            return start_response(status, headers, exc_info)
+
+        return recording
 
 
 def init_app(app: Flask) -> None:
@@ -113,3 +232,13 @@ def init_app(app: Flask) -> None:
     app.extensions["page_cache"] = cache
     app.before_request_funcs.setdefault(None, []).insert(0, cache.lookup)
     app.after_request(cache.store)
+
+
+def install_fast_path(app: Flask) -> None:
+    """Put ``FastPages`` in front of the app (after the other middleware but the proxy one,
+    which must see the request first, so the layer reads the real scheme for HSTS)."""
+    cache = app.extensions.get("page_cache")
+    if cache is None:  # the cache is off
+        return
+    # Flask documents wrapping wsgi_app for middleware; its stubs declare a method
+    app.wsgi_app = FastPages(app.wsgi_app, app, cache)  # type: ignore[method-assign]

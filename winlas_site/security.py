@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import TypeVar
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, abort, g, request
+from flask import Flask, Request, abort, g, request
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -133,6 +133,7 @@ STATIC_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
+HSTS_HEADER = "Strict-Transport-Security"
 HSTS = "max-age=63072000; includeSubDomains"
 
 # The one way the site sets caching headers (the page cache reads Cache-Control, so a response
@@ -154,14 +155,19 @@ def no_store(response: R, headers: Mapping[str, str] = NO_STORE) -> R:
     return response
 
 
+def transport_headers(req: Request) -> list[tuple[str, str]]:
+    """The headers that follow from how the request came (HSTS over HTTPS only); the page
+    cache's fast path adds them to a cached page the same way."""
+    return [(HSTS_HEADER, HSTS)] if req.is_secure else []
+
+
 def security_headers(response) -> ResponseReturnValue:
     """Add the security headers to every response."""
     response.headers.update(STATIC_HEADERS)
     # a view may set a stricter policy of its own (an uploaded image: nothing may run in it)
     if "Content-Security-Policy" not in response.headers:
         response.headers["Content-Security-Policy"] = content_security_policy()
-    if request.is_secure:
-        response.headers["Strict-Transport-Security"] = HSTS
+    response.headers.update(transport_headers(request))
     return response
 
 

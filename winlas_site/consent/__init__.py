@@ -26,13 +26,16 @@ def init_app(app: Flask) -> None:
         consent_opt_out=lambda: signals_opt_out(request),
         consent_texts=TEXTS,
     )
-    pagecache.vary_on(app, lambda: variant(request))
+    pagecache.vary_on(app, variant)
+    # the refusal is written in the answer, so a cached page cannot skip the hook below
+    pagecache.pass_through_when(app, core.refusal_due)
 
     @app.after_request
     def persist_gpc_refusal(response: Response) -> Response:
         # a stored "yes" to marketing meets a GPC/DNT signal: record and keep the refusal.
+        # (only a request that read its consent: g.consent is set, never read here from scratch)
         consent = g.get("consent")
-        if consent is not None and "marketing" in consent.categories and signals_opt_out(request):
+        if consent is not None and core.refusal_due(request):
             refused = core.decide(
                 "gpc", set(consent.categories) - {"marketing"}, request.path, core.ua_family()
             )

@@ -141,6 +141,13 @@ def variant(req: Request | None = None) -> str:
     return "s{:d}m{:d}g{:d}".format(*flags)
 
 
+def refusal_due(req: Request) -> bool:
+    """A stored "yes" to marketing meets a GPC/DNT signal: the refusal must be recorded (and
+    its cookie set) in the answer to this request, whatever page it is."""
+    consent = current(req)
+    return consent is not None and "marketing" in consent.categories and signals_opt_out(req)
+
+
 def decide(action: str, wanted: set[str], path: str, ua_family: str) -> Consent:
     """Record a decision and make it the request's consent; the caller sets the cookie."""
     req = request
