@@ -106,6 +106,24 @@ class Event(BaseModel):
         return cls.delete().where(cls.occurred_at < moment)
 
 
+# the columns of an event row as both writers build it (analytics.store for the site's
+# database, analytics.clickhouse.writer for ClickHouse), in that order
+EVENT_COLUMNS = (
+    "event_id",
+    "visit_id",
+    "visitor_id",
+    "user_id",
+    "type",
+    "occurred_at",
+    "received_at",
+    "path",
+    "target",
+    "name",
+    "engaged_ms",
+    "viewport",
+)
+
+
 class DroppedCount(BaseModel):
     """Requests dropped at ingest (bots), counted per day and reason, never stored as visits."""
 

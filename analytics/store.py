@@ -35,7 +35,7 @@ from .db import database
 from .line import RequestLine, SpoolEvent, TallyLine
 from .line import from_dict as line_from_dict
 from .line import loads as spool_loads
-from .models import DroppedCount, ErasureTombstone, Event, Visit
+from .models import EVENT_COLUMNS, DroppedCount, ErasureTombstone, Event, Visit
 from .spool import Spool
 
 log = logging.getLogger("analytics.store")
@@ -364,22 +364,6 @@ def write_lines(lines: Iterable[Mapping[str, Any]]) -> int:
                 )
         visits.persist(touched, rows)
     return len(rows)
-
-
-EVENT_COLUMNS = (
-    "event_id",
-    "visit_id",
-    "visitor_id",
-    "user_id",
-    "type",
-    "occurred_at",
-    "received_at",
-    "path",
-    "target",
-    "name",
-    "engaged_ms",
-    "viewport",
-)
 
 
 def _db_time(moment: datetime.datetime) -> object:

@@ -42,7 +42,7 @@ ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(BENCH_DIR))
 
-from dashboard import filter_sets  # noqa: E402  (bench/dashboard.py)
+from dashboard import filter_sets, generate  # noqa: E402  (bench/dashboard.py)
 
 from analytics.clickhouse import client  # noqa: E402
 from analytics.clickhouse import reports as clickhouse_reports  # noqa: E402
@@ -51,8 +51,7 @@ from winlas_site import create_app, db  # noqa: E402
 
 RESULTS = BENCH_DIR / "results" / "clickhouse.json"
 DEFAULT_EVENTS = 1_000_000
-CHUNK = 1_000_000
-DAYS = 90
+DAYS = 90  # as bench/dashboard.py generates them
 TARGET_MULTI_P50_MS = 100
 
 
@@ -131,18 +130,7 @@ def measure(instance: str, events: int, runs: int, multi_runs: int) -> dict:
     try:
         with app.app_context():
             db.migrate(database)  # the site's tables, then ClickHouse's (analytics.migrate)
-            runner = app.test_cli_runner()
-            started = time.perf_counter()
-            left, seed = events, 1
-            while left > 0:
-                chunk = min(left, CHUNK)
-                args = ["analytics", "generate", "--events", str(chunk), "--days", str(DAYS)]
-                result = runner.invoke(args=[*args, "--seed", str(seed)])
-                if result.exit_code != 0:
-                    raise RuntimeError(f"generate failed: {result.output}")
-                left, seed = left - chunk, seed + 1
-                print(f"  {result.output.strip()}", flush=True)
-            figures["generate_seconds"] = round(time.perf_counter() - started, 1)
+            figures["generate_seconds"] = generate(app, events)
             figures["stored_events"] = int(client.scalar("SELECT count() FROM event"))
             today = datetime.datetime.now(datetime.UTC).date()
             period = Period.parse("30d", None, None, today)

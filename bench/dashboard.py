@@ -99,6 +99,23 @@ def _app(database, instance: str):
     )
 
 
+def generate(app, events: int) -> float:
+    """``winlas analytics generate`` of ``events`` over DAYS days, in chunks (seeds 1, 2, …)
+    through the app's store, within its app context; returns the seconds it took."""
+    runner = app.test_cli_runner()
+    started = time.perf_counter()
+    left, seed = events, 1
+    while left > 0:
+        chunk = min(left, CHUNK)
+        args = ["analytics", "generate", "--events", str(chunk), "--days", str(DAYS)]
+        result = runner.invoke(args=[*args, "--seed", str(seed)])
+        if result.exit_code != 0:
+            raise RuntimeError(f"generate failed: {result.output}")
+        left, seed = left - chunk, seed + 1
+        print(f"  {result.output.strip()}", flush=True)
+    return round(time.perf_counter() - started, 1)
+
+
 def _p50_ms(function, runs: int, warm_up: bool = True) -> tuple[float, list[float]]:
     if warm_up:
         function()  # connection, page cache, imports
@@ -149,18 +166,7 @@ def measure(database, instance: str, events: int, runs: int, raw_runs: int) -> d
     app = _app(database, instance)
     figures: dict = {"events": events}
     with app.app_context():
-        runner = app.test_cli_runner()
-        started = time.perf_counter()
-        left, seed = events, 1
-        while left > 0:
-            chunk = min(left, CHUNK)
-            args = ["analytics", "generate", "--events", str(chunk), "--days", str(DAYS)]
-            result = runner.invoke(args=[*args, "--seed", str(seed)])
-            if result.exit_code != 0:
-                raise RuntimeError(f"generate failed: {result.output}")
-            left, seed = left - chunk, seed + 1
-            print(f"  {result.output.strip()}", flush=True)
-        figures["generate_seconds"] = round(time.perf_counter() - started, 1)
+        figures["generate_seconds"] = generate(app, events)
         if not isinstance(database, peewee.SqliteDatabase):
             # what autovacuum does soon after a bulk load; without statistics the planner
             # scans the event table for the day's few visits

@@ -20,24 +20,13 @@ from typing import Any
 
 from ..db import database, rows
 from ..db import named_rows as db_named
-from ..models import Event, Visit
+from ..models import EVENT_COLUMNS, Event, Visit
 from . import client, people, writer
 
 BATCH = 1000
 VISIT_FIELDS = tuple(name for name in Visit._meta.sorted_field_names if name != "id")
-EVENT_FIELDS = (
-    "event_id",
-    "visitor_id",
-    "user_id",
-    "type",
-    "occurred_at",
-    "received_at",
-    "path",
-    "target",
-    "name",
-    "engaged_ms",
-    "viewport",
-)
+# an event as exported: its columns but the visit id (its visit's line holds the events)
+EVENT_FIELDS = tuple(name for name in EVENT_COLUMNS if name != "visit_id")
 TIME_FIELDS = frozenset({"started_at", "last_seen_at", "occurred_at", "received_at"})
 
 

@@ -21,25 +21,11 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..models import EVENT_COLUMNS
 from . import client
 from .schema import VISIT_COLUMNS
 
 VISIT_GAP = datetime.timedelta(minutes=30)
-# the event columns the store's rows hold, in its order (analytics.store.EVENT_COLUMNS)
-STORE_EVENT_COLUMNS = (
-    "event_id",
-    "visit_id",
-    "visitor_id",
-    "user_id",
-    "type",
-    "occurred_at",
-    "received_at",
-    "path",
-    "target",
-    "name",
-    "engaged_ms",
-    "viewport",
-)
 _FIELDS = tuple(name for name in VISIT_COLUMNS if name not in ("id", "version"))
 _seq_lock = threading.Lock()
 _insert_lock = threading.Lock()
@@ -181,7 +167,7 @@ def save(visits: Iterable[dict[str, Any]], rows: Sequence[Sequence[Any]]) -> int
                 (first + index, row[0], row[1], started[row[1]], *row[2:])
                 for index, row in enumerate(fresh)
             ],
-            ["seq", "event_id", "visit_id", "visit_started_at", *STORE_EVENT_COLUMNS[2:]],
+            ["seq", "event_id", "visit_id", "visit_started_at", *EVENT_COLUMNS[2:]],
         )
     return len(fresh)
 
