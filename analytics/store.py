@@ -170,7 +170,8 @@ class SqlVisits:
         self.cursor = database.cursor()
         self.time = _db_time
 
-    def latest(self, visitors: list[str], earliest: datetime.datetime) -> dict[str, OpenVisit]:
+    def latest(self, requests: list[RequestLine]) -> dict[str, OpenVisit]:
+        visitors = sorted({line.visitor for line in requests})
         return {visitor: _open_visit(visit) for visitor, visit in Visit.latest_of(visitors).items()}
 
     def new_visit(self, line: RequestLine, event: SpoolEvent, when: datetime.datetime) -> OpenVisit:
@@ -207,7 +208,12 @@ class ClickHouseVisits:
     def time(moment: datetime.datetime) -> object:
         return moment
 
-    def latest(self, visitors: list[str], earliest: datetime.datetime) -> dict[str, OpenVisit]:
+    def latest(self, requests: list[RequestLine]) -> dict[str, OpenVisit]:
+        # a visit last seen 30 minutes before the batch's first event cannot be continued by
+        # it: ClickHouse is asked only from there on (the SQL store needs no bound, so the
+        # scan over the events is done here and not for every batch)
+        visitors = sorted({line.visitor for line in requests})
+        earliest = min((_moment(e["ts"]) for line in requests for e in line.events), default=_EPOCH)
         found = {}
         for visitor, row in clickhouse_writer.latest_visits(visitors, earliest).items():
             self.rows[row["id"]] = row
@@ -322,8 +328,7 @@ def write_lines(lines: Iterable[Mapping[str, Any]]) -> int:
             ClickHouseVisits() if clickhouse_client.active() else SqlVisits()
         )
         db_time = visits.time
-        earliest = min((_moment(e["ts"]) for line in requests for e in line.events), default=_EPOCH)
-        current = visits.latest(sorted({line.visitor for line in requests}), earliest)
+        current = visits.latest(requests)
         touched: dict[int, OpenVisit] = {}
         for line in requests:
             # the line's fields once per line, not per event (a batch carries up to 50)
