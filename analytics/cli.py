@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from types import FrameType
 from typing import Any, TextIO
 
@@ -239,5 +240,32 @@ def import_events_command(source: TextIO) -> None:
     configured store, in batches; importing the same file twice stores it once. Then run
     ``winlas analytics profiles --rebuild`` (the profiles' cursor counts in the old store's
     ids) and, on the site's database, ``winlas analytics rollup --rebuild``."""
-    visits, events = transfer.import_lines(json.loads(raw) for raw in source if raw.strip())
+    try:
+        visits, events = transfer.import_lines(_export_lines(source))
+    except (KeyError, TypeError, ValueError) as error:
+        raise click.ClickException(
+            f"a visit or event of the file lacks a field or has one of the wrong type ({error!r});"
+            " the batches before it are stored, and importing the mended file again stores the"
+            " rest once"
+        ) from None
     click.echo(f"imported {visits} new visit(s) and {events} new event(s)")
+
+
+def _export_lines(source: TextIO) -> Iterator[dict[str, Any]]:
+    """The lines of an export-events file; a line that is not one says which and why."""
+    for number, raw in enumerate(source, 1):
+        if not raw.strip():
+            continue
+        try:
+            line = json.loads(raw)
+        except ValueError as error:
+            raise click.ClickException(f"line {number} is not JSON: {error}") from None
+        if not (
+            isinstance(line, dict)
+            and isinstance(line.get("visit"), dict)
+            and isinstance(line.get("events", []), list)
+        ):
+            raise click.ClickException(
+                f'line {number} is not a visit of export-events ({{"visit": …, "events": […]}})'
+            )
+        yield line

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from analytics.db import MIGRATIONS as ANALYTICS_MIGRATIONS
+from analytics.models import Event, Visit
 from winlas_site import db
 from winlas_site.auth.models import User
 from winlas_site.products.models import Product
@@ -145,3 +146,25 @@ def test_the_demo_traffic_looks_real_on_the_dashboard_and_names_only_pages_of_th
         assert leads == forms.count() > 0
     for path in synthetic.PAGES:
         assert client.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"visit": {"id": 1}, "events": []}\nnot json\n', "line 2 is not JSON"),
+        ("[1, 2]\n", "line 1 is not a visit of export-events"),
+        ('{"visit": {"id": 1}, "events": "x"}\n', "line 1 is not a visit of export-events"),
+        ('{"visit": {"id": 1}, "events": []}\n', "lacks a field or has one of the wrong type"),
+    ],
+)
+def test_import_events_refuses_a_bad_file_clearly_and_stores_nothing_of_it(
+    app, runner, tmp_path, content, message
+):
+    source = tmp_path / "events.jsonl"
+    source.write_text(content, encoding="utf-8")
+    result = runner.invoke(args=["analytics", "import-events", str(source)])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    with app.app_context():
+        assert Visit.select().count() == 0 and Event.select().count() == 0
