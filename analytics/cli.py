@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -51,6 +52,10 @@ def writer_command(log_level: str) -> None:
     the workers; ANALYTICS_WRITE_MODE=process). At start and hourly it also replays what dead
     processes left, purges old events and trims the quarantine."""
     _log_to_stderr(log_level.upper())
+    state = current()
+    # storing can wait, a visitor cannot: the web workers get the cores first; what arrives
+    # meanwhile is already durable in the spool (os.nice adds to the niceness inherited)
+    os.nice(max(0, current_app.config["ANALYTICS_WRITER_NICE"] - os.nice(0)))
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -60,7 +65,7 @@ def writer_command(log_level: str) -> None:
 
     handlers = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        current().run_writer(stop)
+        state.run_writer(stop)
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)

@@ -2,6 +2,13 @@
 
 Plain ``json.loads`` accepts NaN, Infinity and 1e999999, and ``request.get_json`` turns 100 000
 levels of nesting into a RecursionError (a 500); here each is a clear PayloadError.
+
+Two parsers give the same answer. ``parse_python`` checks field by field and words every
+refusal; it is the definition. ``parse`` decodes and type-checks the whole body in msgspec's C
+code, about five times faster on the tracker's batches, and hands anything it does not accept
+outright to ``parse_python``, so a refusal always reads the same. A property test holds the two
+equal over arbitrary bodies. One difference by design: msgspec skips the fields nobody reads
+without looking inside them, so an unread ``"x": 1e999999`` is ignored rather than refused.
 """
 
 from __future__ import annotations
@@ -11,7 +18,10 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 from .models import EVENT_TYPES
 
@@ -124,7 +134,7 @@ def _number(event: dict[str, Any], key: str, where: str) -> float | None:
     return value
 
 
-def parse(raw: bytes, now_ms: int, max_events: int) -> list[IncomingEvent]:
+def parse_python(raw: bytes, now_ms: int, max_events: int) -> list[IncomingEvent]:
     """The events of a request body, validated; raises PayloadError naming the first problem."""
     data = decode(raw)
     if not isinstance(data, dict):
@@ -170,6 +180,86 @@ def parse(raw: bytes, now_ms: int, max_events: int) -> list[IncomingEvent]:
                 ts=int(ts),
                 ms=int(min(max(ms, 0), MAX_ENGAGED_MS)),
                 **fields,
+            )
+        )
+    return parsed
+
+
+# ------------------------------------------------------------------ the fast path: msgspec
+
+# \Z, not $: "$" also matches before a final newline
+_UUID_TEXT = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\Z"
+_SIZE_TEXT = r"^(?:\d{1,5}x\d{1,5})?\Z"
+# a NUL or a surrogate can only arrive as a \u escape (a raw NUL byte is not JSON, and UTF-8
+# holds no surrogates): bodies with one go to the Python parser, which refuses or pairs them
+_ESCAPES_TO_CHECK = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _text_type(key: str, pattern: str | None = None) -> Any:
+    meta = msgspec.Meta(max_length=TEXT_FIELDS[key], pattern=pattern)
+    return Annotated[str, meta] | None
+
+
+class _WireEvent(msgspec.Struct):
+    # the same fields and limits as parse_python; a null text is "" there and here
+    type: Literal[EVENT_TYPES]  # type: ignore[valid-type]
+    url: _text_type("url") = None  # type: ignore[valid-type]
+    id: Annotated[str, msgspec.Meta(pattern=_UUID_TEXT)] | None = None
+    ts: int | float | None = None
+    ms: int | float | None = None
+    referrer: _text_type("referrer") = None  # type: ignore[valid-type]
+    target: _text_type("target") = None  # type: ignore[valid-type]
+    name: _text_type("name") = None  # type: ignore[valid-type]
+    tz: _text_type("tz") = None  # type: ignore[valid-type]
+    lang: _text_type("lang") = None  # type: ignore[valid-type]
+    platform: _text_type("platform") = None  # type: ignore[valid-type]
+    screen: _text_type("screen", _SIZE_TEXT) = None  # type: ignore[valid-type]
+    viewport: _text_type("viewport", _SIZE_TEXT) = None  # type: ignore[valid-type]
+
+
+@lru_cache(maxsize=8)
+def _decoder(max_events: int) -> msgspec.json.Decoder[Any]:
+    events = Annotated[list[_WireEvent], msgspec.Meta(min_length=1, max_length=max_events)]
+    return msgspec.json.Decoder(msgspec.defstruct("Body", [("events", events)]))
+
+
+def parse(raw: bytes, now_ms: int, max_events: int) -> list[IncomingEvent]:
+    """The events of a request body, validated: the same answer as ``parse_python``, faster."""
+    if _ESCAPES_TO_CHECK.search(raw):
+        return parse_python(raw, now_ms, max_events)
+    try:
+        body = _decoder(max_events).decode(raw)
+    except (msgspec.MsgspecError, RecursionError):
+        # the Python parser says what is wrong and where; should it accept what msgspec refused
+        # (an unread field nested deeper than msgspec goes, say), its answer stands
+        return parse_python(raw, now_ms, max_events)
+    parsed = []
+    earliest, latest = now_ms - PAST_WINDOW_MS, now_ms + FUTURE_WINDOW_MS
+    for event in body.events:
+        if not event.url:
+            return parse_python(raw, now_ms, max_events)  # it words the refusal
+        event_id = event.id
+        if event_id is None:
+            event_id = str(uuid.uuid4())
+        ts = event.ts
+        if ts is None or not earliest <= ts <= latest:
+            ts = now_ms
+        ms = event.ms or 0
+        parsed.append(
+            IncomingEvent(
+                id=event_id.lower() if len(event_id) == 36 else str(uuid.UUID(event_id)),
+                type=event.type,
+                url=event.url,
+                ts=int(ts),
+                ms=int(min(max(ms, 0), MAX_ENGAGED_MS)),
+                referrer=event.referrer or "",
+                target=event.target or "",
+                name=event.name or "",
+                tz=event.tz or "",
+                lang=event.lang or "",
+                platform=event.platform or "",
+                screen=event.screen or "",
+                viewport=event.viewport or "",
             )
         )
     return parsed

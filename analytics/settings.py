@@ -29,6 +29,13 @@ def _json(value: str) -> Any:
     return json.loads(value)
 
 
+def _nice(value: str) -> int:
+    niceness = int(value)
+    if not 0 <= niceness <= 19:
+        raise ValueError(f"ANALYTICS_WRITER_NICE: {value!r} is not between 0 and 19")
+    return niceness
+
+
 def _list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
@@ -65,6 +72,9 @@ SETTINGS: dict[str, tuple[Any, Parser | None]] = {
     # waits at most in a worker's open segment before a writer can take it
     "ANALYTICS_FLUSH_SECONDS": (0.5, float),
     "ANALYTICS_FSYNC": (False, _bool),
+    # the writer process's CPU priority below the web workers' (nice, 0-19): under load the
+    # requests are served first and the spool holds the backlog until a core is free
+    "ANALYTICS_WRITER_NICE": (10, _nice),
     # how often the writer also replays what dead workers left and purges old events
     "ANALYTICS_MAINTENANCE_SECONDS": (3600, float),
     # how long the writer drops late spooled lines of an erased person: as long as a line can

@@ -391,3 +391,31 @@ def test_a_heartbeat_is_believed_only_from_a_live_process_within_its_stale_time(
 def test_an_unknown_write_mode_stops_the_app(app_config):
     with pytest.raises(ValueError, match="ANALYTICS_WRITE_MODE"):
         create_app({**app_config, "ANALYTICS_WRITE_MODE": "later"})
+
+
+def niceness(pid: int) -> int:
+    # field 19 of /proc/<pid>/stat; the command name before it may hold spaces
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+@pytest.mark.parametrize("setting,expected", [(None, 10), ("19", 19), ("0", 0)])
+def test_the_writer_runs_below_the_web_workers_cpu_priority(
+    app, database, tmp_path, setting, expected
+):
+    # the web workers are served first under load; what waits is already durable in the spool
+    settings = {} if setting is None else {"ANALYTICS_WRITER_NICE": setting}
+    writers: list[Writer] = []
+    with cleanup(writers):
+        writers.append(Writer(app, database, tmp_path / "writer.log", **settings))
+        assert niceness(writers[0].pid) == max(expected, os.nice(0))
+        assert writers[0].terminate() == 0
+
+
+def test_a_niceness_out_of_range_stops_the_writer_with_the_setting_named(app, database, tmp_path):
+    env = environment(app, database, ANALYTICS_WRITER_NICE="20")
+    completed = subprocess.run(  # noqa: S603 - our own console script
+        [WINLAS, "analytics", "writer"], env=env, capture_output=True, text=True, timeout=PATIENCE
+    )
+    assert completed.returncode != 0
+    # refused at start like every other setting out of its range (a ValueError naming it)
+    assert "ANALYTICS_WRITER_NICE: '20' is not between 0 and 19" in completed.stderr

@@ -2,12 +2,22 @@
 
 import json
 import time
+import uuid
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.payload import MAX_ENGAGED_MS, PayloadError, parse
+from analytics import payload
+from analytics.payload import (
+    FUTURE_WINDOW_MS,
+    MAX_ENGAGED_MS,
+    PAST_WINDOW_MS,
+    PayloadError,
+    parse,
+    parse_python,
+)
 
 NOW = int(time.time() * 1000)
 
@@ -162,3 +172,105 @@ def test_every_accepted_text_encodes_as_utf8(text):
 def test_every_accepted_form_of_an_id_is_stored_in_one_canonical_form(written):
     [event] = parse(body({"type": "pageview", "url": "https://a.se/", "id": written}), NOW, 50)
     assert event.id == "0f8fad5b-d9cb-469f-a165-70867728950e"
+
+
+# the fast parser (msgspec) against the Python one that defines what is valid ---------------
+
+texts = (
+    st.sampled_from(["a\x00b", "\ud800", "\udc80x", "ok \U0001f600", "\u2028", "å"])
+    | st.text(max_size=30)
+    | st.lists(st.characters(categories=["Cs"]) | st.characters(codec="utf-8"), max_size=8).map(
+        "".join
+    )
+)
+valid_type = st.sampled_from(["pageview", "click", "engagement"])
+valid_url = st.sampled_from(["https://a.se/p?utm_source=x", "http://127.0.0.1:5000/"])
+wire_events = st.fixed_dictionaries(
+    # mostly events the tracker could send, so that the fields after type and url are reached
+    {
+        "type": valid_type | st.sampled_from(["Click", ""]) | json_values,
+        "url": valid_url | valid_url | st.just("") | texts | json_values,
+    },
+    optional={
+        "id": st.uuids().map(str)
+        | st.uuids().map(lambda u: u.hex.upper())
+        | st.uuids().map(lambda u: str(u).upper())
+        | st.sampled_from(["0f8fad5b-d9cb-469f-a165-70867728950e\n", ""])
+        | json_values,
+        "ts": st.sampled_from([NOW, NOW - 10**9, NOW + 10**6, 10**30, 1.5e12, True, None])
+        | st.sampled_from([NOW - PAST_WINDOW_MS, NOW + FUTURE_WINDOW_MS]).flatmap(
+            lambda edge: st.sampled_from([edge - 1, edge, edge + 1, edge + 0.5])
+        )
+        | st.integers()
+        | st.floats(allow_nan=False, allow_infinity=False),
+        "ms": st.sampled_from([0, -1, 45_000, MAX_ENGAGED_MS + 1, 2.5])
+        | st.integers()
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | json_values,
+        "screen": st.sampled_from(["1920x1080", "123456x1", "1x1\n", "", None]) | texts,
+        "viewport": st.sampled_from(["390x844", "x"]) | texts,
+        "name": texts | st.text(min_size=195, max_size=205) | json_values,
+        "referrer": texts | json_values,
+        "target": texts,
+        "tz": texts,
+        "lang": texts,
+        "platform": texts,
+        "extra": json_values,
+    },
+)
+
+
+def outcome(parser, raw, max_events):
+    """What a parser answers, with the ids it makes up for events without one fixed."""
+    with patch.object(payload.uuid, "uuid4", lambda: uuid.UUID(int=7)):
+        try:
+            return parser(raw, NOW, max_events)
+        except PayloadError as error:
+            return ("refused", error.field, error.message)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.one_of(
+        st.lists(wire_events, max_size=4).map(
+            lambda evs: json.dumps({"events": evs}, ensure_ascii=True).encode()
+        ),
+        st.lists(wire_events, max_size=4).map(
+            lambda evs: json.dumps({"events": evs}, ensure_ascii=False).encode(
+                "utf-8", "surrogatepass"
+            )
+        ),
+        json_values.map(lambda value: json.dumps({"events": value}).encode()),
+        st.binary(max_size=100),
+    ),
+    st.integers(min_value=1, max_value=10),
+)
+def test_the_fast_parser_answers_exactly_as_the_python_one(raw, max_events):
+    assert outcome(parse, raw, max_events) == outcome(parse_python, raw, max_events)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"events": [{"type": "click", "url": "https://a.se/", "name": "a\\u0000b"}]}',
+        b'{"events": [{"type": "click", "url": "https://a.se/", "name": "\\udc80"}]}',
+        b'{"events": [{"type": "click", "url": "https://a.se/", "screen": "1x1\\n"}]}',
+        b'{"events": [{"type": "click", "url": ""}]}',
+        b'{"events": [{"type": "click", "url": "https://a.se/", "ts": true}]}',
+        b'{"events": []}',
+        b'{"events": [' + b"[" * 5000 + b"]" * 5000 + b"]}",
+        b'{"events": [{"type": "click", "url": "https://a.se/", "extra": '
+        + b"[" * 5000
+        + b"]" * 5000
+        + b"}]}",
+    ],
+)
+def test_what_the_fast_parser_refuses_is_worded_by_the_python_one(raw):
+    assert outcome(parse, raw, 50) == outcome(parse_python, raw, 50)
+
+
+@pytest.mark.parametrize("edge", [NOW - PAST_WINDOW_MS, NOW + FUTURE_WINDOW_MS])
+@pytest.mark.parametrize("step", [-1, -0.5, 0, 0.5, 1])
+def test_both_parsers_keep_and_clamp_the_same_timestamps_at_the_window_edges(edge, step):
+    raw = body({"type": "click", "url": "https://a.se/", "ts": edge + step})
+    assert outcome(parse, raw, 50) == outcome(parse_python, raw, 50)
