@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import logging
 import os
@@ -56,6 +57,9 @@ def writer_command(log_level: str) -> None:
     # storing can wait, a visitor cannot: the web workers get the cores first; what arrives
     # meanwhile is already durable in the spool (os.nice adds to the niceness inherited)
     os.nice(max(0, current_app.config["ANALYTICS_WRITER_NICE"] - os.nice(0)))
+    # the app and everything it loaded live as long as the writer: out of the collector's
+    # way, a collection walks only what a batch allocates (decoding a line got 7x cheaper)
+    gc.freeze()
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -69,6 +73,7 @@ def writer_command(log_level: str) -> None:
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+        gc.unfreeze()  # chDB's teardown at exit crashed on objects left frozen
 
 
 def _log_to_stderr(level: str) -> None:

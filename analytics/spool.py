@@ -38,6 +38,8 @@ from . import clock
 
 QUARANTINE = "quarantine.jsonl"
 HEARTBEAT = "writer.json"
+# how often pending_lines counts again when segments move under it (a busy writer)
+RECOUNTS = 20
 _SEGMENT = re.compile(r"^\d+-\d+\.(?:open|ready|work-\d+)$")
 
 
@@ -307,15 +309,20 @@ class Spool:
         """Lines waiting on disk (all segments, all states; not the quarantine)."""
         if not self.folder.exists():
             return 0
-        total = 0
-        for path in self.folder.iterdir():
-            if not _SEGMENT.match(path.name):
-                continue
-            try:
-                with open(path, "rb") as handle:
-                    total += sum(1 for line in handle if line.strip())
-            except FileNotFoundError:
-                continue
+        # a segment renamed between the listing and its reading (closed, claimed, given back)
+        # still holds its lines under its new name: count again, or they would look stored
+        for _attempt in range(RECOUNTS):
+            total, moved = 0, False
+            for path in self.folder.iterdir():
+                if not _SEGMENT.match(path.name):
+                    continue
+                try:
+                    with open(path, "rb") as handle:
+                        total += sum(1 for line in handle if line.strip())
+                except FileNotFoundError:
+                    moved = True
+            if not moved:
+                break
         return total
 
     def close(self) -> None:

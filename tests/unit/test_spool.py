@@ -3,6 +3,7 @@
 import datetime
 import json
 import os
+from pathlib import Path
 
 from analytics.spool import Spool
 
@@ -101,3 +102,24 @@ def test_stray_files_in_the_spool_folder_are_left_alone(tmp_path):
     spool = Spool(tmp_path)
     assert spool.claim(include_abandoned=True) == []
     assert spool.pending_lines() == 0
+
+
+def test_a_segment_renamed_while_counted_is_still_counted(tmp_path, monkeypatch):
+    # a writer claims a segment between pending_lines' listing and its reading: the lines
+    # moved, they were not stored, and a caller waiting for 0 must not stop early
+    spool = Spool(tmp_path)
+    spool.folder.mkdir(parents=True, exist_ok=True)
+    ready = spool.folder / "123-1.ready"
+    ready.write_text('{"a": 1}\n{"a": 2}\n')
+    (spool.folder / "123-2.ready").write_text('{"a": 3}\n')
+    real_open = open
+    claimed = []
+
+    def claim_first(path, *args, **kwargs):
+        if Path(path) == ready and not claimed:
+            claimed.append(ready.rename(ready.with_name("123-1.work-99")))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", claim_first)
+    assert spool.pending_lines() == 3
+    assert claimed  # the race did happen
