@@ -15,7 +15,9 @@ persist. Tombstones and dropped counts always stay in the site's database.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime
+import io
 import json
 import logging
 from collections import Counter
@@ -195,7 +197,7 @@ class SqlVisits:
             if changes:
                 execute_values(cursor, _VISIT_UPDATE_POSTGRES, changes, page_size=PAGE_ROWS)
             if rows:
-                execute_values(cursor, _insert_values_sql(), rows, page_size=PAGE_ROWS)
+                _copy_events(cursor, rows)
             return
         # SQLite: one prepared statement for the batch, in process, no round trips; building
         # peewee's multi-row INSERT cost more than the database's work
@@ -393,15 +395,31 @@ def _insert_sql() -> str:
     )
 
 
-def _insert_values_sql() -> str:
-    # psycopg2's execute_values fills the one %s with a page of rows
-    return (
-        f'INSERT INTO "{Event._meta.table_name}" ({", ".join(EVENT_COLUMNS)}) '  # noqa: S608
-        "VALUES %s ON CONFLICT (event_id) DO NOTHING"
+def _copy_events(cursor: Any, rows: list[tuple[object, ...]]) -> None:
+    """PostgreSQL: a batch's event rows through COPY into a session's temporary table, then
+    one INSERT … SELECT that skips the ids already stored (COPY itself cannot skip them).
+    Formatting the rows as CSV is a fifth of what psycopg2's per-row quoting cost."""
+    table, columns = Event._meta.table_name, ", ".join(EVENT_COLUMNS)
+    stage = f"{table}_incoming"
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
+        f'SELECT {columns} FROM "{table}" WITH NO DATA'
+    )
+    stream = io.StringIO()
+    # every value quoted, so that "" stays an empty text; FORCE_NULL turns the user column's
+    # "" (None, an anonymous visitor) into NULL
+    csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
+    stream.seek(0)
+    cursor.copy_expert(
+        f"COPY {stage} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NULL (user_id))", stream
+    )
+    cursor.execute(
+        f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM {stage} '  # noqa: S608
+        "ON CONFLICT (event_id) DO NOTHING"
     )
 
 
-# rows per statement of execute_values: bounds a statement's size (a row is under 1 KB)
+# rows per statement of execute_values: bounds a statement's size
 PAGE_ROWS = 1000
 # the changed visits of a batch in one statement; a column that is NULL in every row would
 # be text in VALUES, hence the casts

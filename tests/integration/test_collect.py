@@ -12,6 +12,7 @@ import peewee
 import psycopg2
 import pytest
 
+from analytics.enrich import scrub_label
 from analytics.models import DroppedCount, Event, Visit
 from tests.conftest import POSTGRES_URL, postgres_schema
 from tests.geoip import write_test_mmdb
@@ -570,3 +571,22 @@ def test_staff_logged_in_are_left_out_and_counted_as_internal(app, consented, cr
     assert count(app) == 0 and count(app, Visit) == 0
     with app.app_context():
         assert [(d.reason, d.count) for d in DroppedCount.select()] == [("internal", 1)]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['Säg "hej", då', "a,b;c\tq", "back\\slash \\N", "line\r\nbreak", "emoji \U0001f600"]
+    + ["", "NULL"],
+)
+def test_what_is_stored_reads_back_exactly_as_sent(app, consented, name):
+    # PostgreSQL stores a batch through COPY's CSV: quotes, separators, backslashes, line
+    # breaks, "" and the word NULL must come back as they went in (and a missing user as NULL)
+    sent = [event("click", target="http://localhost/kontakt", name=name), event(), event()]
+    sent[2]["id"] = sent[1]["id"]  # the same id twice in one batch: stored once
+    assert send(consented, sent).json == {"accepted": 3}
+    with app.app_context():
+        app.extensions["analytics"].flush()
+        click = Event.get(Event.event_id == sent[0]["id"])
+        assert (click.name, click.target, click.user_id) == (scrub_label(name), "/kontakt", None)
+        assert Event.select().where(Event.event_id == sent[1]["id"]).count() == 1
+        assert count(app) == 2
