@@ -590,3 +590,22 @@ def test_what_is_stored_reads_back_exactly_as_sent(app, consented, name):
         assert (click.name, click.target, click.user_id) == (scrub_label(name), "/kontakt", None)
         assert Event.select().where(Event.event_id == sent[1]["id"]).count() == 1
         assert count(app) == 2
+
+
+def test_two_visitors_side_by_side_keep_their_own_cookies(app, client):
+    # the fast path parses each distinct Cookie header once and shares the result: requests
+    # of two browsers, interleaved, must still each be read with their own visitor and consent
+    other = app.test_client()
+    client.post("/samtycke", data={"action": "accept_all"}, headers=ORIGIN)
+    other.post("/samtycke", data={"action": "reject_all"}, headers=ORIGIN)
+    first = uuid.uuid4().hex
+    client.set_cookie("winlas_vid", first)
+    for _ in range(3):
+        assert send(client, [event()]).status_code == 202
+        assert send(other, [event()]).status_code == 403  # no statistics consent
+    client.set_cookie("winlas_vid", uuid.uuid4().hex)  # a new header: read anew
+    assert send(client, [event()]).status_code == 202
+    with app.app_context():
+        app.extensions["analytics"].flush()
+        visitors = [e.visitor_id for e in Event.select().order_by(Event.id)]
+    assert visitors[:3] == [first] * 3 and visitors[3] != first and len(visitors) == 4
