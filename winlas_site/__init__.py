@@ -28,6 +28,7 @@ from . import (
     ratelimit,
     richtext,
     security,
+    templating,
 )
 from . import config as settings
 from .account.routes import bp as account
@@ -81,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
+    templating.init_app(app)
     consent.init_app(app)
     profiling.init_app(app)
     mail.init_app(app)

@@ -33,6 +33,7 @@ This module uses no Flask: the CLI, the models and the forms share it. The forms
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import idna
 from email_validator import EmailNotValidError, validate_email
@@ -81,6 +82,9 @@ def _script(ch: str) -> str | None:
     return name.split(" ", 1)[0] if name else "UNKNOWN"
 
 
+# a pure function of the domain, asked several times on every page of a logged-in person
+# (their contact, preferences, subscription and sign-ups are looked up by address)
+@lru_cache(maxsize=4096)
 def _domain_key(domain: str) -> str:
     """The domain in IDNA-normalised Unicode form; as typed (lower-cased) when it is not IDNA."""
     try:

@@ -26,7 +26,7 @@ import peewee
 from flask import abort, redirect, url_for
 
 from .clock import now
-from .db import BaseModel, database
+from .db import BaseModel, Slot, database, one_by
 from .i18n import Translated
 
 DRAFT = "draft"
@@ -62,9 +62,12 @@ class Publishable(BaseModel):
     @classmethod
     def live(cls: type[P]) -> peewee.ModelSelect[P]:
         """The rows the public may see now: published, and not scheduled for later."""
-        return cls.select().where(
-            (cls.status == PUBLISHED) & (cls.publish_at.is_null() | (cls.publish_at <= now()))
-        )
+        return cls.select().where(cls.live_at(now()))
+
+    @classmethod
+    def live_at(cls, moment: datetime.datetime | Slot) -> peewee.Expression:
+        """The condition of ``live`` at ``moment`` (a ``Slot`` in a ``Prepared`` query)."""
+        return (cls.status == PUBLISHED) & (cls.publish_at.is_null() | (cls.publish_at <= moment))
 
     @property
     def is_live(self) -> bool:
@@ -201,7 +204,8 @@ def find_or_redirect(model: type[P], slug: str, endpoint: str) -> P:
     A renamed slug answers 301 to the page's current address; a draft, a scheduled page or an
     unknown slug is a 404 (the public cannot tell them apart).
     """
-    page = model.get_or_none(model._meta.fields["slug"] == slug)
+    # the detail page's first query on every view: its SQL is built once (db.one_by)
+    page: P | None = one_by(model._meta.fields["slug"], slug)
     if page is None:
         target = redirect_target(model, slug)
         if target is not None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import SimpleNamespace
+from typing import TypeVar
 
 from babel.support import NullTranslations
 from flask import Flask, Request, request
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
 from markupsafe import Markup, escape
 
@@ -15,6 +18,8 @@ from . import clock, pagecache
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
 LANGUAGE_COOKIE = "winlas_lang"
+
+T = TypeVar("T")
 
 
 def language_of(req: Request) -> str:
@@ -28,9 +33,45 @@ def select_locale() -> str:
     return language_of(request)
 
 
+def _babel_state() -> SimpleNamespace | None:
+    """Flask-Babel's per-request namespace on ``g`` (the chosen locale, or the one
+    ``force_locale`` sets for a mail), or None outside an app context or before its first use."""
+    # the app context's own variable, not the ``g`` proxy: this runs some fifty times a page
+    context = _cv_app.get(None)
+    if context is None:
+        return None
+    return context.g.__dict__.get("_flask_babel")
+
+
+def _derived(name: str, derive: Callable[[object], T]) -> T:
+    """``derive(get_locale())``, kept beside the locale in Flask-Babel's namespace.
+
+    A page asks for its language some fifty times (``_()``, ``current_language()``, ``t()``),
+    and ``get_locale`` finds it through four context lookups each time; babel's ``Locale``
+    compares slowly too. The value is kept with the very locale object it was derived from,
+    so a ``force_locale`` block (a new object) and the next request (a new namespace) derive
+    it again: nothing is shared between requests or languages.
+    """
+    state = _babel_state()
+    if state is not None:
+        kept = getattr(state, name, None)
+        if kept is not None and kept[0] is getattr(state, "babel_locale", None):
+            return kept[1]
+    current = get_locale()
+    value = derive(current)
+    state = _babel_state()
+    if state is not None and current is not None:
+        setattr(state, name, (current, value))
+    return value
+
+
+def _language_of_locale(current: object) -> str:
+    return str(current or DEFAULT_LANGUAGE)
+
+
 def current_language() -> str:
     """The language of the current request as a two-letter code."""
-    return str(get_locale() or DEFAULT_LANGUAGE)
+    return _derived("winlas_language", _language_of_locale)
 
 
 class Translated:
@@ -63,8 +104,8 @@ class Catalogues:
     Templates call ``_()`` some thirty times a page, and Flask-Babel's callables find the
     request's locale and then, through the same context lookups again, its catalogue, every
     time. The catalogue of a locale does not change while the app runs (Flask-Babel keeps it
-    for good too), so only the locale, which ``force_locale`` (mails) can change within a
-    request, is looked up; the rest is one dictionary read.
+    for good too): it is looked up once per request and locale (``_derived``), and again
+    inside a ``force_locale`` block (mails).
     """
 
     def __init__(self) -> None:
@@ -73,10 +114,12 @@ class Catalogues:
     def current(self) -> NullTranslations:
         """The translations of the current locale (what Flask-Babel's ``get_translations``
         returns)."""
-        locale = get_locale()
-        found = self.by_locale.get(locale)
+        return _derived("winlas_translations", self._of_locale)
+
+    def _of_locale(self, current: object) -> NullTranslations:
+        found = self.by_locale.get(current)
         if found is None:
-            found = self.by_locale[locale] = get_translations()
+            found = self.by_locale[current] = get_translations()
         return found
 
     def gettext(self, string: str) -> str:

@@ -17,6 +17,7 @@ from flask import Request
 from . import profiling
 from .account.models import AuditEntry
 from .auth.models import User
+from .db import one_by
 from .leads.models import normalise_address
 from .newsletter.models import Preference, Subscription
 
@@ -42,7 +43,7 @@ class Choices:
 def preference_of(email: str) -> Preference:
     """The saved preferences of ``email``, or unsaved defaults (saved when a choice is made)."""
     address = normalise_address(email)
-    return Preference.get_or_none(Preference.email == address) or Preference(email=address)
+    return one_by(Preference.email, address) or Preference(email=address)
 
 
 def choices_of(preference: Preference) -> Choices:

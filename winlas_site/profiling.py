@@ -18,6 +18,7 @@ import analytics
 from . import consent
 from .auth.models import Organisation, User
 from .consent.core import Consent
+from .db import Prepared
 from .newsletter.models import Preference
 from .products.models import Product
 
@@ -117,7 +118,7 @@ class People:
 
     def topic_labels(self) -> dict[str, str]:
         """Readable names of the topics of the default rules: product names and sections."""
-        labels = {f"produkt:{p.slug}": p.name for p in Product.select(Product.slug, Product.name)}
+        labels = {f"produkt:{p.slug}": p.name for p in _product_names.all()}
         # translated for the reader of a page; the Swedish names outside a request (exports)
         _ = gettext if has_request_context() else str
         labels.update(
@@ -132,3 +133,6 @@ class People:
 
 
 people = People()
+
+# every visit of the account page asks for the labels: the SQL is built once (db.Prepared)
+_product_names: Prepared[Product] = Prepared(lambda: Product.select(Product.slug, Product.name))

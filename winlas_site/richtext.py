@@ -146,12 +146,55 @@ def _parser() -> MarkdownIt:
 _md = _parser()
 
 
+# Rendering is a pure function of the text and of the sizes of the images it shows, and a
+# product or news page renders the same body on every request: each process keeps the HTML of
+# the texts it rendered, with the image sizes the rendering looked up. A kept text is used
+# again only when every one of those images still has the size it had (the same queries a
+# fresh render would make), so a deleted or replaced image shows at once; an edited text is
+# another key. Bounded: emptied when it holds too many entries or characters.
+MAX_KEPT = 1024
+MAX_KEPT_CHARS = 8_000_000
+MAX_TEXT_CHARS = 200_000
+_kept: dict[tuple[str, bool], tuple[str, tuple[tuple[str, tuple[int, int] | None], ...]]] = {}
+_kept_chars = 0
+
+
 def render(text: str | None, image_size: ImageSize | None = None) -> str:
     """``text`` (Markdown) as sanitised HTML."""
+    global _kept_chars
     if not text:
         return ""
-    html = _md.render(text, {"image_size": image_size})
-    return _cleaner.clean(html)
+    key = (text, image_size is not None)
+    kept = _kept.get(key)
+    if kept is not None and (
+        image_size is None or all(image_size(src) == size for src, size in kept[1])
+    ):
+        return kept[0]
+    looked_up: list[tuple[str, tuple[int, int] | None]] = []
+    html = _cleaner.clean(_md.render(text, {"image_size": _recording(image_size, looked_up)}))
+    if len(text) <= MAX_TEXT_CHARS:
+        if len(_kept) >= MAX_KEPT or _kept_chars > MAX_KEPT_CHARS:
+            _kept.clear()
+            _kept_chars = 0
+        _kept[key] = (html, tuple(looked_up))
+        _kept_chars += len(text) + len(html)
+    return html
+
+
+def _recording(
+    image_size: ImageSize | None, looked_up: list[tuple[str, tuple[int, int] | None]]
+) -> ImageSize | None:
+    """``image_size``, noting each image it was asked about and its answer in ``looked_up``."""
+    if image_size is None:
+        return None
+    measure = image_size
+
+    def recorded(src: str) -> tuple[int, int] | None:
+        size = measure(src)
+        looked_up.append((src, size))
+        return size
+
+    return recorded
 
 
 def markdown(text: str | None) -> Markup:

@@ -25,10 +25,10 @@ import analytics
 # ``preferences`` as a module, used by attribute: it imports account.models, whose package
 # imports this module, so its names may not exist yet while this module loads
 from .. import consent, preferences
-from ..auth.models import User, normalise_email
+from ..auth.models import Organisation, User, normalise_email
 from ..consent.models import ConsentRecord
 from ..courses.models import Registration
-from ..db import database
+from ..db import database, one_by
 from ..i18n import current_language
 from ..leads.models import Contact, Lead, normalise_address
 from ..newsletter.forms import PreferencesForm
@@ -82,7 +82,7 @@ def _preferences_form(formdata=None) -> PreferencesForm:
 def _page(profile_form=None, preferences_form=None, status=200):
     """The account page: the forms, and everything else stored about the person."""
     user = current_user
-    contact = Contact.get_or_none(Contact.email == normalise_address(user.email))
+    contact = one_by(Contact.email, normalise_address(user.email))
     leads = (
         list(Lead.select().where(Lead.contact == contact).order_by(Lead.created_at.desc()))
         if contact
@@ -95,11 +95,13 @@ def _page(profile_form=None, preferences_form=None, status=200):
             "account/index.html",
             profile_form=profile_form or _profile_form(),
             preferences_form=preferences_form or _preferences_form(),
-            registrations=list(Registration.for_user(user)),
+            registrations=Registration.of_user(user),
             leads=leads,
             consent_records=records,
             interests=analytics.profile_for_user(user.id),
-            organisation=user.organisation,
+            organisation=one_by(Organisation.id, user.organisation_id)
+            if user.organisation_id is not None
+            else None,
             consent_version=NEWSLETTER_CONSENT_VERSION,
             tracking_version=TRACKING_CONSENT_VERSION,
         ),

@@ -14,7 +14,7 @@ from flask_login import UserMixin
 
 from .. import addresses
 from ..clock import now
-from ..db import BaseModel
+from ..db import BaseModel, Prepared, Slot
 
 ROLES = ("customer", "marketer", "staff", "admin")
 ORGANISATION_KINDS = ("school", "municipality", "agency", "company")
@@ -336,7 +336,7 @@ class UserSession(BaseModel):
         """The user of a live session, or None once it has ended, idled or grown too old."""
         if not token or len(token) > 100:
             return None
-        session = cls.select(cls, User).join(User).where(cls.token_digest == _digest(token)).first()
+        session = _session_of_digest.first(digest=_digest(token))
         if session is None:
             return None
         moment = now()
@@ -364,3 +364,14 @@ class UserSession(BaseModel):
     def end_all(cls, user: User) -> None:
         """End every session of ``user`` (password change, deactivation, erasure)."""
         cls.delete().where(cls.user == user).execute()
+
+
+# asked on every request with a login cookie: its SQL is built once (see ``Prepared``)
+_session_of_digest: Prepared[UserSession] = Prepared(
+    lambda: (
+        UserSession.select(UserSession, User)
+        .join(User)
+        .where(UserSession.token_digest == Slot("digest"))
+        .limit(1)
+    )
+)

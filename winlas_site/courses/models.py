@@ -12,7 +12,7 @@ import peewee
 from ..auth.models import User
 from ..clock import local_now, now
 from ..content import ContentPage
-from ..db import BaseModel, database, rows
+from ..db import BaseModel, Prepared, Slot, database, rows
 from ..i18n import Translated
 from ..leads.models import Contact, normalise_address
 
@@ -59,6 +59,12 @@ class Course(ContentPage):
         far = datetime.datetime.max
         return sorted(courses, key=lambda c: c.upcoming[0].starts_at if c.upcoming else far)
 
+    @classmethod
+    def titles_about(cls, product_slug: str) -> list[Course]:
+        """The live courses about a product, with only their slugs and titles (the links on
+        the product's page)."""
+        return _titles_about.all(now=now(), product_slug=product_slug)
+
     def sessions_in_order(self) -> peewee.ModelSelect[CourseSession]:
         """This course's sessions, earliest first."""
         return self.sessions.order_by(CourseSession.starts_at)
@@ -76,6 +82,15 @@ class Course(ContentPage):
         for session in sessions:
             session.confirmed = counts.get(session.id, 0)
         return sessions
+
+
+_titles_about: Prepared[Course] = Prepared(
+    lambda: (
+        Course.select(Course.id, Course.slug, Course.title_sv, Course.title_en)
+        .where(Course.live_at(Slot("now")) & (Course.product_slug == Slot("product_slug")))
+        .order_by(Course.id)
+    )
+)
 
 
 class CourseSession(Translated, BaseModel):
@@ -620,6 +635,11 @@ class Registration(BaseModel):
         )
 
     @classmethod
+    def of_user(cls, user: User) -> list[Registration]:
+        """``for_user`` as a list, its SQL built once (the account page asks on every visit)."""
+        return _of_user.all(user=user.id, email=normalise_address(user.email))
+
+    @classmethod
     def participants(cls, course: Course) -> peewee.ModelSelect[Registration]:
         """Every sign-up of ``course``: session by session, confirmed, then the waitlist in
         order, then cancelled ones."""
@@ -694,3 +714,10 @@ def waitlist_rank(registration: Registration) -> int | None:
         .count()
     )
     return ahead + 1
+
+
+_of_user: Prepared[Registration] = Prepared(
+    lambda: Registration.with_details().where(
+        (Registration.user == Slot("user")) | (Contact.email == Slot("email"))
+    )
+)

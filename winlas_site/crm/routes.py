@@ -22,8 +22,9 @@ from .. import clock
 from ..auth.decorators import role_required
 from ..auth.models import Organisation, User
 from ..courses.models import Registration
+from ..db import Prepared
 from ..forms import has_control_characters
-from ..i18n import swedish_time
+from ..i18n import swedish_time, translated
 from ..leads.models import (
     LEAD_TYPES,
     SORT_COLUMNS,
@@ -118,8 +119,14 @@ def _list_args(filters: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value}
 
 
+# the owners of the list's filter, on every page of the CRM: the SQL is built once
+_staff_query: Prepared[User] = Prepared(
+    lambda: User.select().where(User.role != "customer").order_by(User.first_name)
+)
+
+
 def _staff() -> list[User]:
-    return list(User.select().where(User.role != "customer").order_by(User.first_name))
+    return _staff_query.all()
 
 
 def _owner_choices() -> list:
@@ -145,7 +152,8 @@ def index():
         list_args=_list_args(filters),
         default_order=DEFAULT_ORDER,
         staff=_staff(),
-        statuses=STATUS_LABELS,
+        # each row shows the labels again: translated once per language, not per use
+        statuses=translated(STATUS_LABELS),
         types=LEAD_TYPES,
         status_form=StatusForm(),
     )

@@ -9,7 +9,7 @@ import peewee
 
 from ..auth.models import User
 from ..clock import now
-from ..db import BaseModel, database, rows
+from ..db import BaseModel, database, one_by, rows
 from ..leads.models import Contact, normalise_address
 
 # the version of the consent text shown beside the newsletter checkbox (and in the preference
@@ -66,7 +66,8 @@ class Subscription(BaseModel):
     @classmethod
     def by_email(cls, email: str) -> Subscription | None:
         """The subscription of this mailbox, or None."""
-        return cls.get_or_none(cls.email == normalise_address(email))
+        found: Subscription | None = one_by(Subscription.email, normalise_address(email))
+        return found
 
     @classmethod
     def request(cls, email: str, source: str, language: str) -> tuple[Subscription, bool]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import peewee
 
+from ..clock import now
 from ..content import SLUG_MAX, Publishable
+from ..db import Prepared, Slot
 from ..i18n import Translated
 
 AUDIENCES = ("school", "public", "both")
@@ -25,9 +27,15 @@ class Product(Translated, Publishable):
     position = peewee.IntegerField(default=0)
 
     @classmethod
-    def listed(cls) -> peewee.ModelSelect[Product]:
+    def listed(cls) -> list[Product]:
         """The live products in display order."""
-        return cls.live().order_by(cls.position, cls.name)
+        return _listed.all(now=now())
+
+    @classmethod
+    def cards(cls) -> list[Product]:
+        """``listed`` with only what a product card shows (slug, name, summary): the start
+        page's list, without the bodies it does not show."""
+        return _cards.all(now=now())
 
     @classmethod
     def by_slug(cls, slug: str) -> Product | None:
@@ -38,3 +46,19 @@ class Product(Translated, Publishable):
     def lacks_english(self) -> bool:
         """True when the English body is empty: the English page shows the Swedish text."""
         return not (self.body_en or "").strip()
+
+
+def _listed_query(*fields: peewee.Field | type[Product]) -> peewee.ModelSelect[Product]:
+    return (
+        Product.select(*fields)
+        .where(Product.live_at(Slot("now")))
+        .order_by(Product.position, Product.name)
+    )
+
+
+_listed: Prepared[Product] = Prepared(lambda: _listed_query(Product))
+_cards: Prepared[Product] = Prepared(
+    lambda: _listed_query(
+        Product.id, Product.slug, Product.name, Product.summary_sv, Product.summary_en
+    )
+)

@@ -19,5 +19,5 @@ def index():
 def detail(slug: str):
     """One live product with the live courses about it; an old slug redirects."""
     product = find_or_redirect(Product, slug, "products.detail")
-    courses = Course.live().where(Course.product_slug == product.slug)
+    courses = Course.titles_about(product.slug)
     return render_template("products/detail.html", product=product, courses=courses)

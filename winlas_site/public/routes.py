@@ -15,7 +15,7 @@ bp = Blueprint("public", __name__)
 def home():
     """The start page: what WinLas is, the products and the latest news."""
     return render_template(
-        "public/home.html", products=Product.listed(), articles=Article.latest().limit(3)
+        "public/home.html", products=Product.cards(), articles=Article.headlines(3)
     )
 
 

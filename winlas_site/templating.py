@@ -1,0 +1,113 @@
+"""What templates ask for many times with the same inputs, answered from a per-process table.
+
+A page calls ``url_for`` some forty times (the menus, the footer, the cards), and Flask builds
+each link through the URL map again: the same endpoint and values give the same path every
+time. ``url_for`` here keeps the paths already built, keyed on everything the path depends on:
+the endpoint, the values in the order given (they become the query string in that order) and
+the script root the site is mounted under. Only what depends on nothing else is kept: a
+relative endpoint (``.index``, which depends on the request's blueprint), ``_anchor``,
+``_external`` and the other options, an app with ``url_defaults`` functions, a call outside a
+request and a value that cannot be a key all go to Flask's own ``url_for`` every time.
+
+Dates shown in the current language are kept the same way, keyed on the date, the format and
+the locale (``dateformat``): a date has no time zone to convert.
+
+Parts of the layout that are the same on many pages (the main menu, the footer, the consent
+banner) are rendered once per process and key with ``{% call cached("name", input, ...) %}...
+{% endcall %}``. The key must name every input of the part: the language when it translates,
+``request.script_root`` when it links, each request or consent value it reads. A part that
+shows anything personal (a user's name, a CSRF token) is never wrapped in ``cached``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from flask_babel import format_date
+from markupsafe import Markup
+
+from .i18n import current_language
+
+# a table never outgrows this many entries: it is emptied and fills again (the links of a site
+# are a few hundred; ``next=`` values follow the pages visited)
+MAX_ENTRIES = 4096
+
+
+def memoised_url_for(app: Flask) -> Callable[..., str]:
+    """``url_for`` for ``app``'s templates, answering repeated links from a table."""
+    build = app.url_for
+    paths: dict[tuple[Any, ...], str] = {}
+
+    def url_for(endpoint: str, /, **values: Any) -> str:
+        if (
+            endpoint[:1] == "."
+            or not has_request_context()
+            or any(name[:1] == "_" for name in values)
+            or any(app.url_default_functions.values())
+        ):
+            return build(endpoint, **values)
+        key = (
+            endpoint,
+            request.script_root,
+            *((name, type(value), value) for name, value in values.items()),
+        )
+        try:
+            found = paths.get(key)
+        except TypeError:  # a value that cannot be a key (a list): built every time
+            return build(endpoint, **values)
+        if found is None:
+            found = build(endpoint, **values)
+            if len(paths) >= MAX_ENTRIES:
+                paths.clear()
+            paths[key] = found
+        return found
+
+    return url_for
+
+
+_dates: dict[tuple[Any, ...], str] = {}
+
+
+def dateformat(value: Any, format: str | None = None) -> str:
+    """Flask-Babel's ``dateformat`` filter, a date kept per format and language."""
+    if type(value) is not datetime.date:
+        # a datetime is converted to the visitor's time zone first: not a pure value of it
+        return format_date(value, format)
+    key = (value, format, current_language())
+    found = _dates.get(key)
+    if found is None:
+        found = format_date(value, format)
+        if len(_dates) >= MAX_ENTRIES:
+            _dates.clear()
+        _dates[key] = found
+    return found
+
+
+def part_cache() -> Callable[..., Markup]:
+    """The ``cached`` template global: ``{% call cached("name", input, ...) %}body{% endcall %}``
+    renders the body once per key and process (a plain ``call`` block, which the message
+    extraction reads like any other template code). A part is a pure function of the inputs
+    its key names (see the module's docstring), so it never goes stale; the table is bounded
+    like the others."""
+    parts: dict[tuple[Any, ...], Markup] = {}
+
+    def cached(*key: Any, caller: Callable[[], Markup]) -> Markup:
+        found = parts.get(key)
+        if found is None:
+            found = caller()
+            if len(parts) >= MAX_ENTRIES:
+                parts.clear()
+            parts[key] = found
+        return found
+
+    return cached
+
+
+def init_app(app: Flask) -> None:
+    """Install the memoised ``url_for`` and ``dateformat`` (after Flask-Babel's filters) and
+    the ``cached`` parts."""
+    app.jinja_env.globals.update(url_for=memoised_url_for(app), cached=part_cache())
+    app.jinja_env.filters["dateformat"] = dateformat
