@@ -75,6 +75,9 @@ SETTINGS: dict[str, tuple[Any, Parser | None]] = {
     # the writer process's CPU priority below the web workers' (nice, 0-19): under load the
     # requests are served first and the spool holds the backlog until a core is free
     "ANALYTICS_WRITER_NICE": (10, _nice),
+    # how long the writer process lets closed segments wait while the processors are busy
+    # (less than a fifth idle; Linux): requests first, storing in a quieter moment; 0 never waits
+    "ANALYTICS_WRITER_MAX_LAG": (30.0, float),
     # how often the writer also replays what dead workers left and purges old events
     "ANALYTICS_MAINTENANCE_SECONDS": (3600, float),
     # how long the writer drops late spooled lines of an erased person: as long as a line can

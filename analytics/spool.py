@@ -305,6 +305,19 @@ class Spool:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield
 
+    def oldest_ready_seconds(self, now: float | None = None) -> float:
+        """How long the oldest closed segment has waited for a writer (0 when none waits)."""
+        now = time.time() if now is None else now
+        oldest = now
+        for path in self.folder.glob("*.ready") if self.folder.exists() else ():
+            if not _SEGMENT.match(path.name):
+                continue
+            try:
+                oldest = min(oldest, path.stat().st_mtime)
+            except FileNotFoundError:
+                continue  # claimed meanwhile
+        return max(0.0, now - oldest)
+
     def pending_lines(self) -> int:
         """Lines waiting on disk (all segments, all states; not the quarantine)."""
         if not self.folder.exists():

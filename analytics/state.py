@@ -32,6 +32,7 @@ from flask import Flask, Request, current_app
 
 from . import clock, db
 from .clickhouse import client as clickhouse_client
+from .cpuload import CpuGauge
 from .geo import GeoIP
 from .host import Host
 from .line import TallyLine
@@ -109,6 +110,7 @@ class Analytics:
         self.inline = self.mode == "inline"
         self.flush_seconds = float(config["ANALYTICS_FLUSH_SECONDS"])
         self.maintenance_seconds = float(config["ANALYTICS_MAINTENANCE_SECONDS"])
+        self.writer_max_lag = float(config["ANALYTICS_WRITER_MAX_LAG"])
         self.retention_days = int(config["ANALYTICS_RAW_RETENTION_DAYS"])
         self.tombstone_days = float(config["ANALYTICS_TOMBSTONE_DAYS"])
         self.quarantine_days = float(config["ANALYTICS_QUARANTINE_DAYS"])
@@ -373,7 +375,9 @@ class _Writer:
         self.drained_at: float | None = None
         self.stored = 0
         self.segments = 0
+        self.deferred = 0  # passes that waited for the processors to be less busy
         self._beating = threading.Event()
+        self.gauge = CpuGauge()
 
     def run(self) -> int:
         state = self.state
@@ -395,6 +399,10 @@ class _Writer:
                         stored = state.maintain(progress=self._between_segments)
                         last_maintenance = time.monotonic()
                         log.info("stored %d event(s), segments of dead processes included", stored)
+                    elif self.defer():
+                        self.deferred += 1
+                        self.stop.wait(state.flush_seconds)
+                        continue
                     else:
                         with db.database.obj.connection_context():
                             stored = drain(state.spool, progress=self._between_segments)
@@ -413,10 +421,12 @@ class _Writer:
                 if time.monotonic() - last_report >= REPORT_SECONDS:
                     if self.stored != reported:
                         log.info(
-                            "stored %d event(s) in the last %d s (%d since start)",
+                            "stored %d event(s) in the last %d s (%d since start; %d pass(es) "
+                            "waited for the processors to be less busy)",
                             self.stored - reported,
                             round(time.monotonic() - last_report),
                             self.stored,
+                            self.deferred,
                         )
                     last_report, reported = time.monotonic(), self.stored
                 self.stop.wait(delay)
@@ -434,6 +444,16 @@ class _Writer:
                 state.spool.pending_lines(),
             )
         return self.stored
+
+    def defer(self) -> bool:
+        """Whether this pass waits: the processors were busy since the last pass (the
+        writer's own work aside) and no closed segment has waited ANALYTICS_WRITER_MAX_LAG
+        yet. What waits is durable in the spool; under lasting load it is stored at the
+        bound, so the wait never grows without end."""
+        lag = self.state.writer_max_lag
+        if lag <= 0 or not self.gauge.busy():
+            return False
+        return self.state.spool.oldest_ready_seconds() < lag
 
     def _between_segments(self, done: int, claimed: int) -> None:
         self.segments += 1
@@ -457,6 +477,7 @@ class _Writer:
                 "drained_at": self.drained_at,
                 "stored": self.stored,
                 "segments": self.segments,
+                "deferred": self.deferred,
                 # a reader believes the heartbeat this long (several beats)
                 "stale": HEARTBEAT_STALE_SECONDS,
                 **extra,

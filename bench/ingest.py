@@ -88,6 +88,8 @@ from loadgen import (
 from pages import INHERITED_SETTINGS, BenchError, gzip_bytes, seconds_from_env
 from playhouse.db_url import connect
 
+from analytics.cpuload import CpuGauge
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "results" / "ingest.json"
@@ -115,6 +117,11 @@ CLICKS = (
 # Settings of the analytics package the developer's shell may carry (inline writes, fsync,
 # GeoIP): the benchmark measures the defaults.
 ANALYTICS_PREFIXES = ("ANALYTICS_", "GEOIP_")
+# Before each run: at least this share of the processors idle over QUIET_STEP seconds, or at
+# most QUIET_TIMEOUT seconds of waiting for it.
+QUIET_IDLE = 0.9
+QUIET_STEP = 0.5
+QUIET_TIMEOUT = 30.0
 # How long the writer process may take to store a run's backlog before the bench gives up.
 WRITER_TIMEOUT = 120.0
 # Event tables emptied before a PostgreSQL run, children first (event refers to visit).
@@ -467,6 +474,19 @@ def wait_for_writer(spool: Path) -> tuple[int, float]:
     return backlog, round(time.monotonic() - started, 2)
 
 
+def wait_for_quiet(timeout: float = QUIET_TIMEOUT) -> None:
+    """Wait until the processors are mostly idle (or ``timeout`` passed): what a database does
+    after the writer's catch-up (PostgreSQL's autovacuum and checkpoints) must not run into
+    the next measurement, whichever app it measures."""
+    gauge = CpuGauge()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(QUIET_STEP)
+        share = gauge.idle_share()
+        if share is None or share >= QUIET_IDLE:
+            return
+
+
 def run_rounds(
     sites: Mapping[str, str], spool: Path, seconds: int, tool: str, cookie: str
 ) -> dict[str, list[Load]]:
@@ -474,6 +494,7 @@ def run_rounds(
 
     def run(app: str, shape: str, duration: int, label: str) -> Load:
         """Load one target, check every answer, and for ours let the writers catch up."""
+        wait_for_quiet()
         done = load(tool, sites[app], shape, duration, cookie)
         check_load(app, shape, done, label)
         if app == "ours":
@@ -647,7 +668,7 @@ def run_suite(database: str, database_url: str | None, seconds: int, tool: str) 
         # for replay when it was killed), and the replay stores whatever is left
         replayed = int(re.search(r"\d+", winlas(env, "analytics", "replay")).group())
         final = stats(env)
-    return summarise_suite(database, runs, replayed, final)
+    return summarise_suite(database, runs, replayed, final, seconds)
 
 
 def in_flight(name: str, run: Load) -> int:
@@ -661,6 +682,7 @@ def summarise_suite(
     runs: dict[str, list[Load]],
     replayed: int,
     final: dict[str, int],
+    seconds: int,
 ) -> dict[str, Any]:
     """Best-of figures, ratios and the event accounting of one suite as a JSON-ready dict."""
     best = {name: max(run.result.rps for run in loads) for name, loads in runs.items()}
@@ -699,11 +721,14 @@ def summarise_suite(
         "events_unanswered": sent - accepted,
         "events_stored_unanswered": max(0, stored - accepted),
         # wrk keeps one request outstanding per connection and abandons them at its deadline,
-        # against bare Flask as much as against ours (16-17 a run with 16 connections): what
-        # counts is what ours leaves unanswered beyond what bare left in the same shape
+        # and each of its threads may build one more as it stops: against bare Flask as much
+        # as against ours (16-18 a run with 16 connections and 2 threads). What counts is what
+        # ours leaves unanswered beyond that bound (a server that dropped or stalled requests
+        # would leave hundreds); bare's own figure is kept beside it
         "requests_in_flight_at_stop": sum(in_flight(name, run) for name, run in measured),
+        "bare_requests_in_flight_at_stop": sum(bare_in_flight.values()),
         "requests_unanswered_beyond_stop": sum(
-            max(0, in_flight(name, run) - bare_in_flight[name.split("_")[1]])
+            max(0, in_flight(name, run) - (CONNECTIONS + THREADS))
             for name, run in measured
             if name.startswith("ours")
         ),
@@ -714,6 +739,20 @@ def summarise_suite(
         "writer_drain_seconds_max": max(
             run.drain_seconds or 0.0 for shape in SHAPES for run in runs[f"ours_{shape}"]
         ),
+        # what the machine keeps up with when the load does not stop: the events of a run of
+        # ours over the run and the writer's catch-up after it (the writer waits while the
+        # processors are busy, ANALYTICS_WRITER_MAX_LAG), against bare's events per second
+        "sustained_ratio": {
+            shape: round(
+                max(
+                    run.accepted_events / (seconds + (run.drain_seconds or 0.0))
+                    for run in runs[f"ours_{shape}"]
+                )
+                / (best[f"bare_{shape}"] * events_per_request(shape)),
+                3,
+            )
+            for shape in SHAPES
+        },
         "events_replayed": replayed,
         "spooled_lines_after_replay": final["spooled_lines"],
         "visits": final["visits"],
@@ -734,6 +773,8 @@ def flat_figures(suite: dict[str, Any], suffix: str) -> dict[str, float | int]:
         f"ingest_ratio_batched{suffix}": suite["ratio_batched"],
         f"ingest_lost{suffix}": suite["events_lost"],
         f"ingest_unanswered{suffix}": suite["requests_unanswered_beyond_stop"],
+        f"ingest_sustained_ratio{suffix}": suite["sustained_ratio"]["single"],
+        f"ingest_sustained_ratio_batched{suffix}": suite["sustained_ratio"]["batched"],
     }
 
 
@@ -773,13 +814,19 @@ def print_table(suites: list[dict[str, Any]]) -> None:
             f" lost {suite['events_lost']} (unanswered {suite['events_unanswered']},"
             f" of which stored {suite['events_stored_unanswered']}; requests in flight when wrk"
             f" stopped, bare and ours: {suite['requests_in_flight_at_stop']}; ours unanswered"
-            f" beyond what bare left: {suite['requests_unanswered_beyond_stop']})"
+            f" beyond one a connection and one a wrk thread:"
+            f" {suite['requests_unanswered_beyond_stop']})"
         )
         print(
             f"[{suite['database']}] writer backlog at the end of a run: up to"
             f" {suite['writer_backlog_lines_max']} spooled lines, stored within"
             f" {suite['writer_drain_seconds_max']} s; stored by the replay after stopping:"
             f" {suite['events_replayed']} events"
+        )
+        print(
+            f"[{suite['database']}] sustained (a run and the writer's catch-up after it, against"
+            f" bare): single {suite['sustained_ratio']['single']},"
+            f" batched {suite['sustained_ratio']['batched']}"
         )
         if suite["errors"]:
             print(f"[{suite['database']}] warning: {suite['errors']} socket errors during the runs")

@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ import pytest
 
 from analytics.models import ERASURE_LOCK, Event
 from analytics.spool import Spool
+from analytics.state import _Writer
 from tests.conftest import POSTGRES_URL
 from winlas_site import create_app
 
@@ -69,6 +71,9 @@ def environment(app, database: peewee.Database, **settings: str) -> dict[str, st
         DATABASE_URL=database_url(database),
         SECRET_KEY=app.config["SECRET_KEY"],  # the tombstones' key: the site's own
         ANALYTICS_FLUSH_SECONDS=str(FLUSH_SECONDS),
+        # the test processes keep the processors busy: a writer that waited for a quieter
+        # moment would wait its whole lag every time (the wait has tests of its own below)
+        ANALYTICS_WRITER_MAX_LAG="0",
         WINLAS_HUEY_IMMEDIATE="1",
         **settings,
     )
@@ -419,3 +424,37 @@ def test_a_niceness_out_of_range_stops_the_writer_with_the_setting_named(app, da
     assert completed.returncode != 0
     # refused at start like every other setting out of its range (a ValueError naming it)
     assert "ANALYTICS_WRITER_NICE: '20' is not between 0 and 19" in completed.stderr
+
+
+class Gauge:
+    """A CpuGauge whose answer the test sets."""
+
+    def __init__(self, busy: bool):
+        self.answer = busy
+
+    def busy(self) -> bool:
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    "busy,lag,waited_seconds,defers",
+    [
+        (True, 30.0, 1.0, True),  # busy, and the oldest segment is young: wait
+        (True, 30.0, 31.0, False),  # busy, but a segment waited the whole lag: store
+        (False, 30.0, 1.0, False),  # idle processors: store at once
+        (True, 0.0, 1.0, False),  # ANALYTICS_WRITER_MAX_LAG=0: never wait
+    ],
+)
+def test_the_writer_waits_for_idle_processors_only_up_to_its_lag(
+    app, tmp_path, busy, lag, waited_seconds, defers
+):
+    state = app.extensions["analytics"]
+    state.spool.folder.mkdir(parents=True, exist_ok=True)
+    segment = state.spool.folder / "123-1.ready"
+    segment.write_text("{}\n")
+    moment = time.time() - waited_seconds
+    os.utime(segment, (moment, moment))
+    writer = _Writer(state, threading.Event())
+    writer.gauge = Gauge(busy)
+    state.writer_max_lag = lag
+    assert writer.defer() is defers
