@@ -18,8 +18,8 @@ every ``VISIT_REQUESTS`` requests, and a body built per request with fresh event
 ids are unique in the database, so a repeated body would be stored once and look like a loss.
 
 Both apps are served by the same gunicorn command line as ``bench/pages.py`` (2 sync workers on
-127.0.0.1). Every target gets a 1 s warm-up, then they are measured twice in alternation (bare,
-ours per shape) and the better run of each counts, so a noisy moment hurts all of them alike.
+127.0.0.1). Every target gets a 1 s warm-up, then they are measured three times in alternation
+(bare, ours per shape) and the best run of each counts, so a noisy moment hurts all alike.
 After each run of ours the benchmark waits until the writer process has stored the spool
 (the backlog and how long it took are reported): its catch-up would otherwise run during the
 next measurement and slow down whichever app is measured then. The backlog says how far the
@@ -38,7 +38,7 @@ wrk stops with up to one request per connection still in flight; the server may 
 without the answer being counted, so stored may exceed accepted by at most the unanswered events.
 
 With ``BENCH_POSTGRES_URL`` set, the whole run is repeated against that PostgreSQL database
-(its event, visit and dropped_count rows are deleted first) and the figures get a ``_postgres``
+(its event, visit and dropped_count tables are emptied first) and the figures get a ``_postgres``
 suffix. ``BENCH_SECONDS`` (default 5) is the length of each measured run. The load generator is
 wrk (``BENCH_LOADGEN=python`` for the Python one, which competes for the cores); its name is
 printed first and kept in the results.
@@ -94,7 +94,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "results" / "ingest.json"
 WARMUP_SECONDS = 1
-ROUNDS = 2
+ROUNDS = 3
 APPS = ("bare", "ours")
 SHAPES = ("single", "batched")
 # the limit is per client address, and every benchmark request comes from 127.0.0.1: at the
@@ -124,8 +124,9 @@ QUIET_STEP = 0.5
 QUIET_TIMEOUT = 30.0
 # How long the writer process may take to store a run's backlog before the bench gives up.
 WRITER_TIMEOUT = 120.0
-# Event tables emptied before a PostgreSQL run, children first (event refers to visit).
-CLEAR_POSTGRES = ("DELETE FROM event", "DELETE FROM visit", "DELETE FROM dropped_count")
+# Event tables emptied before a PostgreSQL run (event refers to visit: emptied together).
+# TRUNCATE, not DELETE: a million dead rows would keep autovacuum busy during the measurements
+CLEAR_POSTGRES = ("TRUNCATE event, visit, dropped_count",)
 WRK_TALLY = re.compile(
     r"^ingest-tally sent=(\d+) accepted=(\d+) accepted_answers=(\d+) other_answers=(\d+)$",
     re.MULTILINE,
