@@ -15,9 +15,7 @@ persist. Tombstones and dropped counts always stay in the site's database.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime
-import io
 import json
 import logging
 from collections import Counter
@@ -34,7 +32,7 @@ from . import clock
 from .clickhouse import client as clickhouse_client
 from .clickhouse import people as clickhouse_people
 from .clickhouse import writer as clickhouse_writer
-from .db import database
+from .db import copy_rows, database
 from .line import RequestLine, SpoolEvent, TallyLine
 from .line import from_dict as line_from_dict
 from .line import loads as spool_loads
@@ -405,14 +403,8 @@ def _copy_events(cursor: Any, rows: list[tuple[object, ...]]) -> None:
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
         f'SELECT {columns} FROM "{table}" WITH NO DATA'
     )
-    stream = io.StringIO()
-    # every value quoted, so that "" stays an empty text; FORCE_NULL turns the user column's
-    # "" (None, an anonymous visitor) into NULL
-    csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
-    stream.seek(0)
-    cursor.copy_expert(
-        f"COPY {stage} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NULL (user_id))", stream
-    )
+    # the user column's None (an anonymous visitor) is NULL, every other "" stays text
+    copy_rows(cursor, stage, EVENT_COLUMNS, rows, force_null=("user_id",))
     cursor.execute(
         f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM {stage} '  # noqa: S608
         "ON CONFLICT (event_id) DO NOTHING"

@@ -234,8 +234,8 @@ class Prepared(Generic[M]):
 
     def all(self, **values: Any) -> list[M]:
         """The rows (model instances, with their joined models) for ``values``."""
-        db, query, sql, params = self._compile()
-        bound = [p.value(values) if isinstance(p, _Bound) else p for p in params]
+        sql, bound = self.sql(**values)
+        db, query, _sql, _params = self._compile()
         cursor = db.execute_sql(sql, bound)
         # the reader the query itself would use (peewee's, not in its stubs): models, joins
         wrapper = query._get_cursor_wrapper(cursor)  # type: ignore[attr-defined]

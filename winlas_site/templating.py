@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, has_request_context, request
 from flask_babel import format_date
@@ -34,6 +34,18 @@ from .i18n import current_language
 # a table never outgrows this many entries: it is emptied and fills again (the links of a site
 # are a few hundred; ``next=`` values follow the pages visited)
 MAX_ENTRIES = 4096
+V = TypeVar("V")
+
+
+def _kept(table: dict[Any, V], key: Any, make: Callable[[], V]) -> V:
+    """``table[key]``, made and kept on the first ask; the table is emptied when full."""
+    found = table.get(key)
+    if found is None:
+        found = make()
+        if len(table) >= MAX_ENTRIES:
+            table.clear()
+        table[key] = found
+    return found
 
 
 def memoised_url_for(app: Flask) -> Callable[..., str]:
@@ -55,15 +67,10 @@ def memoised_url_for(app: Flask) -> Callable[..., str]:
             *((name, type(value), value) for name, value in values.items()),
         )
         try:
-            found = paths.get(key)
+            hash(key)
         except TypeError:  # a value that cannot be a key (a list): built every time
             return build(endpoint, **values)
-        if found is None:
-            found = build(endpoint, **values)
-            if len(paths) >= MAX_ENTRIES:
-                paths.clear()
-            paths[key] = found
-        return found
+        return _kept(paths, key, lambda: build(endpoint, **values))
 
     return url_for
 
@@ -76,14 +83,7 @@ def dateformat(value: Any, format: str | None = None) -> str:
     if type(value) is not datetime.date:
         # a datetime is converted to the visitor's time zone first: not a pure value of it
         return format_date(value, format)
-    key = (value, format, current_language())
-    found = _dates.get(key)
-    if found is None:
-        found = format_date(value, format)
-        if len(_dates) >= MAX_ENTRIES:
-            _dates.clear()
-        _dates[key] = found
-    return found
+    return _kept(_dates, (value, format, current_language()), lambda: format_date(value, format))
 
 
 def part_cache() -> Callable[..., Markup]:
@@ -95,13 +95,7 @@ def part_cache() -> Callable[..., Markup]:
     parts: dict[tuple[Any, ...], Markup] = {}
 
     def cached(*key: Any, caller: Callable[[], Markup]) -> Markup:
-        found = parts.get(key)
-        if found is None:
-            found = caller()
-            if len(parts) >= MAX_ENTRIES:
-                parts.clear()
-            parts[key] = found
-        return found
+        return _kept(parts, key, caller)
 
     return cached
 

@@ -32,6 +32,11 @@ _insert_lock = threading.Lock()
 _last_seq = [0]
 
 
+# an event row as the writer inserts it: the SQL store's columns with the writer's sequence
+# number first and the visit's start (the table's sort key) after the visit
+INSERTED_EVENT_COLUMNS = ["seq", "event_id", "visit_id", "visit_started_at", *EVENT_COLUMNS[2:]]
+
+
 def next_seq(count: int) -> int:
     """The first of ``count`` new sequence numbers (increasing within the process)."""
     with _seq_lock:
@@ -167,7 +172,7 @@ def save(visits: Iterable[dict[str, Any]], rows: Sequence[Sequence[Any]]) -> int
                 (first + index, row[0], row[1], started[row[1]], *row[2:])
                 for index, row in enumerate(fresh)
             ],
-            ["seq", "event_id", "visit_id", "visit_started_at", *EVENT_COLUMNS[2:]],
+            INSERTED_EVENT_COLUMNS,
         )
     return len(fresh)
 

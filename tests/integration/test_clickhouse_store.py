@@ -24,6 +24,7 @@ from analytics import profiles, reports, subjects, synthetic  # noqa: E402
 from analytics.clickhouse import client as ch  # noqa: E402
 from analytics.clickhouse import reports as clickhouse_reports  # noqa: E402
 from analytics.clickhouse import schema  # noqa: E402
+from analytics.clickhouse import writer as clickhouse_writer  # noqa: E402
 from analytics.models import Event, Visit  # noqa: E402
 from analytics.profile_models import InterestProfile, InterestScore, ProfileState  # noqa: E402
 from analytics.querying import Filters, Period  # noqa: E402
@@ -137,22 +138,7 @@ def test_values_are_bound_never_spliced(app):
                 (i + 1, text, 1, now(), "v", None, "click", now(), now(), text, text, "", 0, "")
                 for i, text in enumerate(nasty)
             ],
-            [
-                "seq",
-                "event_id",
-                "visit_id",
-                "visit_started_at",
-                "visitor_id",
-                "user_id",
-                "type",
-                "occurred_at",
-                "received_at",
-                "path",
-                "target",
-                "name",
-                "engaged_ms",
-                "viewport",
-            ],
+            clickhouse_writer.INSERTED_EVENT_COLUMNS,
         )
         for text in nasty:
             rows = ch.query(
