@@ -22,7 +22,7 @@ from .clickhouse import schema as clickhouse_schema
 from .conversions import CONVERSIONS, record_conversion
 from .csvexport import FORMULA_STARTS, neutralise, to_csv
 from .dashboard import bp as dashboard_bp
-from .host import Host, People, SiteSeries, TopicRules
+from .host import Host, People, SiteAnnotation, SiteLead, SiteSeries, TopicRules
 from .line import VISITOR_COOKIE, VISITOR_ID, is_visitor_id
 from .models import MODELS, ErasureTombstone, Event
 from .profile_models import ProfileOptOut
@@ -53,6 +53,7 @@ def init_app(app: Flask, host: Host) -> Analytics:
     app.register_blueprint(collector.blueprint())
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(profiles_bp)
+    # issue 16: each part registers its blueprint on its own line below
     app.wsgi_app = collector.FastPath(app.wsgi_app, app, dict(host.response_headers))  # type: ignore[method-assign]
     app.cli.add_command(cli.group)
     return state
@@ -156,6 +157,10 @@ def resume_profile(visitor_ids: Iterable[str]) -> int:
     return profiles.allow_again(visitor_ids)
 
 
+# ---------------------------------------------------------------------------- issue 16
+# each part adds its front-door functions in its own block below
+
+
 # ---------------------------------------------------------------------------- the progress bar
 
 with_progress_bar = progress.with_bar
@@ -171,6 +176,8 @@ __all__ = [
     "Host",
     "People",
     "Progress",
+    "SiteAnnotation",
+    "SiteLead",
     "SiteSeries",
     "TopicRules",
     "erase_user",

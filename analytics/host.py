@@ -24,6 +24,30 @@ TopicRules = tuple[tuple[str, str], ...]
 SiteSeries = Mapping[str, Mapping[datetime.date, int]]
 
 
+@dataclass(frozen=True)
+class SiteAnnotation:
+    """Something the site itself dates on the charts (a sent newsletter, a published article)."""
+
+    day: datetime.date
+    text: str
+    kind: str  # "newsletter", "news": what made it
+
+
+@dataclass(frozen=True)
+class SiteLead:
+    """An inquiry or course sign-up and how far the CRM took it, for the campaign report.
+
+    ``conversion_id`` is the id of the conversion event analytics recorded when it was sent
+    (None: no statistics consent, its touches stay unknown); ``status`` is the CRM pipeline's
+    (ny, kontaktad, kvalificerad, vunnen, forlorad); ``won_at`` when it reached vunnen."""
+
+    kind: str  # "contact", "quote", "demo", "course"
+    created_at: datetime.datetime
+    conversion_id: str | None
+    status: str
+    won_at: datetime.datetime | None = None
+
+
 class People(Protocol):
     """Who is behind user ids, for the profile views (marketers only)."""
 
@@ -55,6 +79,16 @@ def no_series(first: datetime.date, last: datetime.date) -> SiteSeries:
     return {}
 
 
+def no_annotations(first: datetime.date, last: datetime.date) -> list[SiteAnnotation]:
+    """The default: the site dates nothing of its own on the charts."""
+    return []
+
+
+def no_leads(first: datetime.date, last: datetime.date) -> list[SiteLead]:
+    """The default: the site has no inquiries to join to the campaigns."""
+    return []
+
+
 @dataclass(frozen=True)
 class Host:
     """The host application's side of analytics.
@@ -74,6 +108,10 @@ class Host:
     - ``people``: who is behind a user id (name, organisation) for the profile views;
     - ``site_series(first_day, last_day)``: the site's own daily counts (leads, sign-ups,
       consent decisions) for the conversion reports;
+    - ``site_annotations(first_day, last_day)``: what the site dates on the time charts
+      (newsletter issues sent, news published);
+    - ``site_leads(first_day, last_day)``: the inquiries and sign-ups created in those days with
+      their CRM status, for the campaign-to-customer report;
     - ``topic_rules``: the site's paths as interest-profile topics (ANALYTICS_PROFILE_TOPICS in
       the config overrides them); none: no topic, no profile;
     - ``response_headers``: what every collect response carries.
@@ -88,5 +126,9 @@ class Host:
     profiling_allowed: Callable[[Request], bool] = never
     people: People | None = None
     site_series: Callable[[datetime.date, datetime.date], SiteSeries] = no_series
+    site_annotations: Callable[[datetime.date, datetime.date], list[SiteAnnotation]] = (
+        no_annotations
+    )
+    site_leads: Callable[[datetime.date, datetime.date], list[SiteLead]] = no_leads
     topic_rules: TopicRules = ()
     response_headers: Mapping[str, str] = field(default_factory=dict)

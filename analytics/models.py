@@ -228,4 +228,12 @@ class ErasureTombstone(BaseModel):
 from .profile_models import PROFILE_MODELS  # noqa: E402
 from .rollup_models import ROLLUP_MODELS  # noqa: E402
 
-MODELS = [Visit, Event, DroppedCount, ErasureTombstone, *ROLLUP_MODELS, *PROFILE_MODELS]
+MODELS = [
+    Visit,
+    Event,
+    DroppedCount,
+    ErasureTombstone,
+    *ROLLUP_MODELS,
+    *PROFILE_MODELS,
+    # issue 16: each part adds its models on its own line below
+]

@@ -166,6 +166,10 @@ TABLE: dict[str, Rule] = {
     "profiles.visitor": Rule(read=MARKETING),
     "profiles.segment": Rule(read=MARKETING),
     "profiles.segment_csv": Rule(read=MARKETING),
+    # -- issue 16: annotations and saved views --
+    # -- issue 16: funnels --
+    # -- issue 16: campaign to customer --
+    # -- issue 16: weekly digest --
     # data protection: the audit log for staff, the tool itself for admins
     "dsar.audit_log": Rule(read=STAFF),
     "dsar.audit_csv": Rule(read=STAFF),
