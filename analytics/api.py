@@ -13,21 +13,31 @@ from collections.abc import Iterable
 from typing import cast
 
 import peewee
-from flask import Flask
+from flask import Flask, current_app
 
 from . import cli, collector, db, profiles, progress, rollups, settings, subjects, synthetic
+from .attribution import bp as attribution_bp
+from .attribution import report as attribution_report
+from .attribution import touches as attribution_touches
 from .clickhouse import client as clickhouse_client
 from .clickhouse import people as clickhouse_people
 from .clickhouse import schema as clickhouse_schema
 from .conversions import CONVERSIONS, record_conversion
 from .csvexport import FORMULA_STARTS, neutralise, to_csv
 from .dashboard import bp as dashboard_bp
-from .host import Host, People, SiteAnnotation, SiteLead, SiteSeries, TopicRules
+from .dashboard_models import Annotation, authored, forget_author
+from .digest import WeeklyFigures, checked_week, last_complete_week, weekly_figures
+from .funnels import models as funnel_models
+from .funnels.routes import bp as funnels_bp
+from .host import Host, People, SiteAnnotation, SiteLead, SiteSeries, TopicRules, Touch
 from .line import VISITOR_COOKIE, VISITOR_ID, is_visitor_id
 from .models import MODELS, ErasureTombstone, Event
 from .profile_models import ProfileOptOut
 from .profile_views import bp as profiles_bp
 from .progress import Progress
+from .requestcount import count as count_request
+from .requestcount import counter as request_counter
+from .requestcount import synthetic as synthetic_request_count
 from .settings import SETTINGS
 from .state import Analytics, internal_networks
 from .store import purge
@@ -54,6 +64,8 @@ def init_app(app: Flask, host: Host) -> Analytics:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(profiles_bp)
     # issue 16: each part registers its blueprint on its own line below
+    app.register_blueprint(attribution_bp)
+    app.register_blueprint(funnels_bp)
     app.wsgi_app = collector.FastPath(app.wsgi_app, app, dict(host.response_headers))  # type: ignore[method-assign]
     app.cli.add_command(cli.group)
     return state
@@ -160,12 +172,104 @@ def resume_profile(visitor_ids: Iterable[str]) -> int:
 # ---------------------------------------------------------------------------- issue 16
 # each part adds its front-door functions in its own block below
 
+# -- campaign to customer (analytics/attribution/)
+
+Touches = attribution_touches.Touches
+JourneyVisit = attribution_touches.JourneyVisit
+CampaignSummary = attribution_report.CampaignSummary
+ATTRIBUTION_LOOKBACK_DAYS = attribution_touches.LOOKBACK_DAYS
+
+
+def touches_of(conversion_ids: Iterable[object]) -> dict[str, Touches]:
+    """First and last touch of each stored conversion event among ``conversion_ids`` (ids
+    ``record_conversion`` returned); an id missing from the answer is not stored, yet (the
+    writer has not caught up) or any more (erased, past the raw retention)."""
+    return attribution_touches.touches_of(conversion_ids)
+
+
+def journey(conversion_id: object) -> list[JourneyVisit]:
+    """The visits that led to one conversion, oldest first, for the CRM's lead page."""
+    return attribution_touches.journey(conversion_id)
+
+
+def conversion_events(names: Iterable[str]) -> list[tuple[str, str, datetime.datetime]]:
+    """(event id, name, when) of every stored conversion event called one of ``names``, oldest
+    first (the demo data links its leads to them)."""
+    return attribution_touches.conversion_events(names)
+
+
+def top_campaigns(leads: list[SiteLead], limit: int = 5) -> list[CampaignSummary]:
+    """The campaigns whose leads were won most often (first and last touch), for a short list
+    (the dashboard's overview includes ``analytics/attribution/_summary.html``)."""
+    return attribution_report.top_campaigns(leads, None, limit)
+
+
+# -- how much the statistics see (analytics/requestcount.py)
+
+
+def count_page_request(path: str, user_agent: str, app: Flask | None = None) -> bool:
+    """Count a request for the public page at ``path`` (the WSGI path: SCRIPT_NAME +
+    PATH_INFO) in ``app`` (the current one by default), unless ``user_agent`` is a robot's;
+    whether it counted. The caller has checked that it was a GET answered 200 with a page the
+    tracker may run on. Only the UTC day, the page path and a number are kept, in memory,
+    written in batches: about a microsecond, no I/O."""
+    # the proxy's object once: each attribute read through ``current_app`` costs microseconds
+    found = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return count_request(found, path, user_agent)
+
+
+def synthetic_request_counts(days: int, share: float = 0.6, seed: int = 1) -> int:
+    """Demo data: request counts for the last ``days`` days as if the stored page views were
+    about ``share`` of all (after ``synthetic_traffic``); returns the requests written."""
+    return synthetic_request_count(days, share, seed)
+
+
+def flush_request_counts() -> int:
+    """Write the current app's page request counts now (tests, scripts; otherwise a batch
+    is written within seconds and at exit); returns the requests written."""
+    return request_counter(current_app).flush()
+
+
+# -- the weekly digest: analytics counts the week (``weekly_figures``, ``checked_week``,
+# ``last_complete_week``); the site, which knows the readers and the outbox, hangs
+# ``winlas analytics digest`` on this group
+command_group = cli.group
+
+# -- funnels (analytics/funnels/)
+
+
+def demo_funnels() -> int:
+    """Store the demo site's funnels (fitted to ``synthetic_traffic``) that are not there yet,
+    by name; returns how many were added. For the demo loader, after the synthetic traffic."""
+    return funnel_models.demo()
+
+
+# -- annotations and saved views (analytics/dashboard_models.py)
+
+
+def dashboard_authored(user_id: int) -> dict[str, list[dict[str, object]]]:
+    """The notes and saved views a user wrote on the dashboard, for their data export."""
+    return cast(dict[str, list[dict[str, object]]], authored(user_id))
+
+
+def forget_dashboard_author(user_id: int) -> dict[str, int]:
+    """Erasure: blank the user's id on their notes and saved views (the team keeps them,
+    without saying who wrote them); ``{"annotations": n, "saved_views": n}``."""
+    return forget_author(user_id)
+
+
+def demo_annotations(today: datetime.date, created_by: int | None = None) -> int:
+    """A few believable notes on the charts of the demo site ("Kampanj skolbibliotek startar"
+    and others, dated back from ``today``); idempotent, returns how many were added."""
+    return Annotation.demo(today, created_by)
+
 
 # ---------------------------------------------------------------------------- the progress bar
 
 with_progress_bar = progress.with_bar
 
 __all__ = [
+    "ATTRIBUTION_LOOKBACK_DAYS",
     "CONVERSIONS",
     "FORMULA_STARTS",
     "MODELS",
@@ -173,19 +277,35 @@ __all__ = [
     "VISITOR_COOKIE",
     "VISITOR_ID",
     "Analytics",
+    "CampaignSummary",
     "Host",
+    "JourneyVisit",
     "People",
     "Progress",
     "SiteAnnotation",
     "SiteLead",
     "SiteSeries",
     "TopicRules",
+    "Touch",
+    "Touches",
+    "WeeklyFigures",
+    "checked_week",
+    "command_group",
+    "conversion_events",
+    "count_page_request",
+    "dashboard_authored",
+    "demo_annotations",
+    "demo_funnels",
     "erase_user",
+    "flush_request_counts",
+    "forget_dashboard_author",
     "forget_profile",
     "init_app",
     "internal_networks",
     "is_bot",
     "is_visitor_id",
+    "journey",
+    "last_complete_week",
     "migrate",
     "neutralise",
     "personal_data",
@@ -196,7 +316,11 @@ __all__ = [
     "resume_profile",
     "roll_up_and_profile",
     "sent_conversions",
+    "synthetic_request_counts",
     "synthetic_traffic",
     "to_csv",
+    "top_campaigns",
+    "touches_of",
+    "weekly_figures",
     "with_progress_bar",
 ]

@@ -15,12 +15,15 @@ from .useragent import classify
 CONVERSIONS = ("contact", "quote", "demo", "course", "newsletter")
 
 
-def record_conversion(request: Request, name: str) -> None:
-    """Count a conversion ``name`` for this request's visitor, with statistics consent only.
+def record_conversion(request: Request, name: str) -> str | None:
+    """Count a conversion ``name`` for this request's visitor, with statistics consent only;
+    the id of the conversion event, or None when nothing was recorded.
 
     Nothing happens without the visitor cookie (no tracker ran, so there is no visit to
     credit) or without statistics consent. The event joins the visitor's current visit by the
-    store's usual 30-minute rule; path is the request's path (the form's address).
+    store's usual 30-minute rule; path is the request's path (the form's address). The host
+    keeps the id with what the form made (a lead, a sign-up) to find its visits later
+    (``analytics.touches_of``): the writer stores the event after this returns.
     """
     if name not in CONVERSIONS:
         raise ValueError(f"unknown conversion {name!r}")
@@ -28,17 +31,18 @@ def record_conversion(request: Request, name: str) -> None:
     host = state.host
     visitor = request.cookies.get(state.visitor_cookie, "")
     if not is_visitor_id(visitor) or not host.allows(request, "statistics"):
-        return
+        return None
     now = clock.now_ms()
     client = classify(request.headers.get("User-Agent", ""))
     if client.is_bot:
-        return
+        return None
     user_id = host.current_user_id()
     if state.is_internal(request, user_id):
-        return  # the site's own people testing a form are no conversion (nor profiled)
+        return None  # the site's own people testing a form are no conversion (nor profiled)
     # what a visit needs should the conversion open one (the store's rule decides)
     address = request.remote_addr or ""
     location = state.geo.lookup(address)
+    event_id = str(uuid.uuid4())
     line = RequestLine(
         now,
         visitor,
@@ -48,7 +52,7 @@ def record_conversion(request: Request, name: str) -> None:
         Agent(client.browser, client.browser_version, client.os, client.os_version, client.device),
         [
             {
-                "id": str(uuid.uuid4()),
+                "id": event_id,
                 "type": "conversion",
                 "ts": now,
                 "path": request.path[:512],
@@ -59,3 +63,4 @@ def record_conversion(request: Request, name: str) -> None:
     )
     state.spool.append(line.to_json())
     state.after_append()
+    return event_id

@@ -34,6 +34,24 @@ class SiteAnnotation:
 
 
 @dataclass(frozen=True)
+class Touch:
+    """A visit as the campaign-to-customer report credits it (``analytics.touches_of``): when
+    it started, its source as the dashboard names it (campaign, search, social, referral,
+    direct, internal), the referrer's host or a tagged link's utm_source, its utm_medium and
+    utm_campaign, the page it landed on, and the country, device and browser it was made from."""
+
+    at: datetime.datetime
+    source: str
+    host: str
+    medium: str
+    campaign: str
+    landing: str
+    country: str
+    device: str
+    browser: str
+
+
+@dataclass(frozen=True)
 class SiteLead:
     """An inquiry or course sign-up and how far the CRM took it, for the campaign report.
 
@@ -46,6 +64,11 @@ class SiteLead:
     conversion_id: str | None
     status: str
     won_at: datetime.datetime | None = None
+    # when it first reached kvalificerad (or went straight to vunnen); None: never, or unknown
+    qualified_at: datetime.datetime | None = None
+    # the visits that led to it, kept by the site with the lead (None: unknown)
+    first_touch: Touch | None = None
+    last_touch: Touch | None = None
 
 
 class People(Protocol):

@@ -225,7 +225,10 @@ class ErasureTombstone(BaseModel):
         return cls.delete().where(cls.expires_at < moment)
 
 
+from .dashboard_models import DASHBOARD_MODELS  # noqa: E402
+from .funnels.models import FUNNEL_MODELS  # noqa: E402
 from .profile_models import PROFILE_MODELS  # noqa: E402
+from .request_models import REQUEST_MODELS  # noqa: E402
 from .rollup_models import ROLLUP_MODELS  # noqa: E402
 
 MODELS = [
@@ -236,4 +239,7 @@ MODELS = [
     *ROLLUP_MODELS,
     *PROFILE_MODELS,
     # issue 16: each part adds its models on its own line below
+    *REQUEST_MODELS,
+    *DASHBOARD_MODELS,
+    *FUNNEL_MODELS,
 ]

@@ -38,10 +38,12 @@ from .cookies import registered
 from .courses.routes import bp as courses
 from .crm.routes import bp as crm
 from .customer.routes import bp as customer
-from .dashboard_data import site_series
+from .dashboard_data import site_annotations, site_series
+from .digest.routes import bp as digest
 from .dsar.routes import bp as dsar
 from .editor.routes import bp as editor
 from .extensions import babel, csrf, limiter, login_manager
+from .leads.attribution import site_leads
 from .leads.routes import bp as leads
 from .media.models import image_size
 from .media.routes import bp as media
@@ -175,6 +177,8 @@ def register_analytics(app: Flask) -> None:
             profiling_allowed=profiling.allows_profiling,
             internal_user=internal_user,
             site_series=site_series,
+            site_leads=site_leads,
+            site_annotations=site_annotations,
             people=profiling.people,
             # the site's paths as interest-profile topics (the first match wins); the labels
             # of these topics are profiling.People.topic_labels
@@ -211,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         customer,
         account,
+        digest,
         dsar,
         editor,
         media,

@@ -167,9 +167,25 @@ TABLE: dict[str, Rule] = {
     "profiles.segment": Rule(read=MARKETING),
     "profiles.segment_csv": Rule(read=MARKETING),
     # -- issue 16: annotations and saved views --
+    "dashboard.annotations": Rule(read=MARKETING, write=MARKETING),
+    "dashboard.delete_annotation": Rule(write=MARKETING),
+    "dashboard.views": Rule(read=MARKETING, write=MARKETING),
+    "dashboard.delete_view": Rule(write=MARKETING),
+    "dashboard.open_view": Rule(read=MARKETING),
     # -- issue 16: funnels --
+    "funnels.index": Rule(read=MARKETING),
+    "funnels.new": Rule(read=MARKETING, write=MARKETING),
+    "funnels.edit": Rule(read=MARKETING, write=MARKETING),
+    "funnels.delete": Rule(write=MARKETING),
+    "funnels.report": Rule(read=MARKETING),
+    "funnels.export": Rule(read=MARKETING),
     # -- issue 16: campaign to customer --
+    "attribution.index": Rule(read=MARKETING),
+    "attribution.export": Rule(read=MARKETING),
     # -- issue 16: weekly digest --
+    "digest.settings": Rule(write=MARKETING),  # the switch in Mitt konto
+    # the email's unsubscribe link: no login, the signed token is the proof
+    "digest.unsubscribe": personal(write=EVERYONE),
     # data protection: the audit log for staff, the tool itself for admins
     "dsar.audit_log": Rule(read=STAFF),
     "dsar.audit_csv": Rule(read=STAFF),

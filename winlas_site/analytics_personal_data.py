@@ -24,17 +24,27 @@ def export(person: Person) -> Section:
         {"visitor_id": item["visitor_id"], "created_at": plain(item["created_at"])}
         for item in analytics.profile_opt_outs(browsers)
     ]
-    return {"analytics": data, "profiling_objections": objections, "interest_profile": topics}
+    written = analytics.dashboard_authored(person.user.id) if person.user is not None else {}
+    return {
+        "analytics": data,
+        "profiling_objections": objections,
+        "interest_profile": topics,
+        "dashboard_written": written,
+    }
 
 
 def erase(person: Person) -> Counts:
     """The account's visits, events and interest profile, and those of its browsers (see
     ``analytics.erase_user``); the objections to profiling stay, so those browsers are never
-    profiled again."""
+    profiled again. The dashboard notes and saved views a marketer wrote stay for the team,
+    without the author's id."""
     if person.user is None:
         return {}
     erased = analytics.erase_user(person.user.id, person.visitor_ids)
-    return {f"analytics_{name}": n for name, n in erased.items()}
+    counts = {f"analytics_{name}": n for name, n in erased.items()}
+    forgotten = analytics.forget_dashboard_author(person.user.id)
+    counts.update({f"dashboard_{name}": n for name, n in forgotten.items()})
+    return counts
 
 
 PROVIDER = Provider(
@@ -45,6 +55,8 @@ PROVIDER = Provider(
         "interest_profile": "interest_profile",
         "interest_score": "interest_profile",
         "profile_opt_out": "profiling_objections",
+        "annotation": "dashboard_written",
+        "saved_view": "dashboard_written",
     },
     export=export,
     erase=erase,

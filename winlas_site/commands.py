@@ -11,11 +11,13 @@ from flask import Blueprint, current_app
 
 import analytics
 
-from . import addresses, db, retention
+from . import addresses, clock, db, retention
 from .auth.models import User
 from .consent import commands as consent_commands
 from .courses import cli as courses_cli
 from .demo import load
+from .digest.models import DigestSubscription
+from .leads import demo as leads_demo
 from .newsletter import commands as newsletter_commands
 
 bp = Blueprint("cli", __name__, cli_group=None)
@@ -49,16 +51,36 @@ def demo_data_command(force: bool) -> None:
         summary = load.load_all(current_app.config["WINLAS_DEMO_PASSWORD"])
         summary["analytics events"] = _demo_traffic()
         summary["leads from the demo traffic"] = load.leads_for_conversions(DEMO_SEED)
+        summary.update(_demo_marketing())
     click.echo("loaded " + ", ".join(f"{count} {name}" for name, count in summary.items()))
 
 
 DEMO_SEED = 2026  # the demo shows the same traffic on every machine
 
 
-def _demo_traffic(events: int = 20_000, days: int = 90) -> int:
+DEMO_DAYS = 90  # the demo traffic's days back from today
+
+
+def _demo_traffic(events: int = 20_000, days: int = DEMO_DAYS) -> int:
     """Synthetic visits with a real site's shape, rolled up, so the demo marketer's dashboard
     shows a believable picture."""
     return analytics.synthetic_traffic(events, days, DEMO_SEED)
+
+
+def _demo_marketing() -> dict[str, int]:
+    """What the demo marketer finds beside the figures: the campaign leads worked through the
+    pipeline, funnels with their drop-off, notes on the charts, the share of page requests the
+    statistics see, and the weekly digest switched on."""
+    marketer = User.by_email(load.DEMO_MARKETER)
+    made = leads_demo.attribute_demo_leads(DEMO_SEED)
+    made["funnels"] = analytics.demo_funnels()
+    made["notes on the charts"] = analytics.demo_annotations(
+        clock.now().date(), created_by=marketer.id if marketer else None
+    )
+    made["page requests counted"] = analytics.synthetic_request_counts(DEMO_DAYS, seed=DEMO_SEED)
+    if marketer is not None:
+        DigestSubscription.choose(marketer, True, "sv")
+    return made
 
 
 @bp.cli.command("create-user")

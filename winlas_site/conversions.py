@@ -15,9 +15,12 @@ import analytics
 log = logging.getLogger("winlas.conversions")
 
 
-def record(name: str) -> None:
-    """Count conversion ``name`` (contact, quote, demo, course, newsletter) for this visit."""
+def record(name: str) -> str | None:
+    """Count conversion ``name`` (contact, quote, demo, course, newsletter) for this visit;
+    the conversion event's id, kept with the lead or sign-up so that its touches can be found
+    (None: no statistics consent, a bot, staff, or a failure)."""
     try:
-        analytics.record_conversion(request_ctx.request, name)
+        return analytics.record_conversion(request_ctx.request, name)
     except Exception:  # statistics must never cost a lead
         log.exception("conversion %s not recorded", name)
+        return None

@@ -1,7 +1,9 @@
-"""The site's own daily counts for the dashboard's conversion reports.
+"""The site's own daily counts for the dashboard's conversion reports, and the days the site
+marks on its time charts.
 
-Analytics never imports the site; the app hands it ``site_series`` at ``init_app``, and the
-dashboard asks it for leads, course sign-ups and consent decisions per UTC day.
+Analytics never imports the site; the app hands it ``site_series`` and ``site_annotations`` at
+``init_app``, and the dashboard asks them for leads, course sign-ups and consent decisions per
+UTC day, and for the newsletters sent and the news published in a period.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from typing import Any
 
 import peewee
 
+import analytics
+
+from .clock import now
 from .consent.models import ConsentRecord
 from .courses.models import Registration
 from .db import rows
 from .leads.models import Lead
+from .news.models import Article
+from .newsletter.models import NewsletterIssue
 
 # the lead types as the dashboard names its conversions (a question comes from the contact form)
 LEAD_SERIES = {"question": "contact", "quote": "quote", "demo": "demo"}
@@ -70,3 +77,39 @@ def site_series(first: datetime.date, last: datetime.date) -> dict[str, dict[dat
             if actions.get(action):
                 series[name][day] = actions[action]
     return series
+
+
+def site_annotations(first: datetime.date, last: datetime.date) -> list[analytics.SiteAnnotation]:
+    """What the site itself dates on the dashboard's time charts, from ``first`` to ``last``
+    (UTC days): every newsletter issue sent, on the day it went out, and every news article the
+    public can read now, on the day it became public (its ``publish_at`` when it was scheduled,
+    else the date the page shows). Drafts, unpublished and still scheduled articles are not
+    news yet. Two queries, whatever the period."""
+    start, end = _bounds(first, last)
+    found = [
+        analytics.SiteAnnotation(sent_at.date(), subject, "newsletter")
+        for subject, sent_at in rows(
+            NewsletterIssue.select(NewsletterIssue.subject, NewsletterIssue.sent_at)
+            .where((NewsletterIssue.sent_at >= start) & (NewsletterIssue.sent_at < end))
+            .order_by(NewsletterIssue.sent_at, NewsletterIssue.id)
+            .tuples()
+        )
+    ]
+    moment = now()
+    articles = rows(
+        Article.select(Article.title_sv, Article.published, Article.publish_at)
+        .where(
+            Article.live_at(moment)
+            & (
+                Article.published.between(first, last)
+                | ((Article.publish_at >= start) & (Article.publish_at < end))
+            )
+        )
+        .order_by(Article.published, Article.id)
+        .tuples()
+    )
+    for title, published, publish_at in articles:
+        day = publish_at.date() if publish_at is not None else _as_date(published)
+        if first <= day <= last:
+            found.append(analytics.SiteAnnotation(day, title, "news"))
+    return sorted(found, key=lambda item: item.day)

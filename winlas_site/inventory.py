@@ -91,6 +91,16 @@ RETENTION: dict[str, str] = {
         "never the address"
     ),
     "retention_notice": "with the account",
+    "digest_subscription": (
+        "while the account exists, switched on or off; deleted with the account"
+    ),
+    "annotation": (
+        "kept as the marketing team's notes on the charts; the author's id is blanked when the "
+        "author's data is erased"
+    ),
+    "saved_view": (
+        "kept for the marketing team; the author's id is blanked when the author's data is erased"
+    ),
     "visit": "ANALYTICS_RAW_RETENTION_DAYS (425) days; the user link is removed on erasure",
     "event": "ANALYTICS_RAW_RETENTION_DAYS (425) days; the user link is removed on erasure",
     "interest_profile": (

@@ -13,6 +13,8 @@ from .content import Revision, SlugRedirect
 from .courses import personal_data as courses_personal_data
 from .courses.models import Course, CourseSession, Registration, RegistrationSeminar, SeminarSlot
 from .customer.models import CustomerResource
+from .digest import personal_data as digest_personal_data
+from .digest.models import DigestSubscription
 from .editor import personal_data as editor_personal_data
 from .leads import personal_data as leads_personal_data
 from .leads.models import Contact, Lead, LeadEvent, LeadNote
@@ -61,6 +63,8 @@ MODELS = [
     # -- course administration models --
     # -- crm models --
     LeadEvent,
+    # -- weekly digest models --
+    DigestSubscription,
 ]
 
 # one per feature holding personal data; ``account/data.py`` asks every one of them (their
@@ -75,5 +79,6 @@ PROVIDERS: tuple[Provider, ...] = (
     mail_personal_data.PROVIDER,
     editor_personal_data.PROVIDER,
     media_personal_data.PROVIDER,
+    digest_personal_data.PROVIDER,
     analytics_personal_data.PROVIDER,
 )

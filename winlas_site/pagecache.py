@@ -18,6 +18,14 @@ stored the entry (security headers, Vary...): no routing, session, hooks or tear
 other request goes through Flask, whose first hooks answer from the body alone (``lookup``) when
 the layer could not: a cookie that only looks like a login, an entry whose headers are not
 recorded yet.
+
+Both ways also count the page for the statistics' coverage (issue 16): a GET answered 200 with a
+page the access table marks ``tracked`` (where the tracker would record a page view) is counted
+per UTC day and path by ``analytics.count_page_request``, for every visitor, consent or not;
+robots are left out by their User-Agent. Only the day, the path and a number are kept: no
+cookie is set or read for it, and nothing about the visitor is stored (README, "How much the
+statistics see"). The layer counts a cached page from its entry, Flask's last after-request
+hook every other page, so each request counts once whichever way answers it.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ from typing import TYPE_CHECKING
 from flask import Flask, Request, Response, current_app, g, request, session
 from werkzeug.exceptions import SecurityError
 from werkzeug.http import HTTP_STATUS_CODES
+
+import analytics
 
 from . import access, security
 
@@ -45,6 +55,9 @@ PER_REQUEST_HEADERS = frozenset({security.HSTS_HEADER.lower()})
 
 Variant = Callable[[Request], str]
 Headers = list[tuple[str, str]]
+# body, content type, expiry, the full path's headers (None until recorded), and the path the
+# request count counts a hit as (None: not a tracked page)
+Entry = tuple[bytes, str, float, Headers | None, str | None]
 
 
 def vary_on(app: Flask, variant: Variant) -> None:
@@ -83,7 +96,7 @@ class PageCache:
     def __init__(self, ttl: float, max_entries: int = 512):
         self.ttl = ttl
         self.max_entries = max_entries
-        self.entries: OrderedDict[tuple, tuple[bytes, str, float, Headers | None]] = OrderedDict()
+        self.entries: OrderedDict[tuple, Entry] = OrderedDict()
 
     def key(self) -> tuple | None:
         """The cache key of the current request, or None when it must not be cached."""
@@ -91,7 +104,7 @@ class PageCache:
             return None
         return cache_key(current_app, request)
 
-    def fresh(self, key: tuple) -> tuple[bytes, str, float, Headers | None] | None:
+    def fresh(self, key: tuple) -> Entry | None:
         """The entry of ``key`` unless it is missing or expired."""
         entry = self.entries.get(key)
         if entry is None or entry[2] < time.monotonic():
@@ -132,6 +145,7 @@ class PageCache:
             response.content_type,
             time.monotonic() + self.ttl,
             None,
+            wsgi_path(request.environ) if access.tracked() else None,
         )
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:
@@ -151,7 +165,7 @@ class PageCache:
             del self.entries[key]
             return
         kept = [(name, value) for name, value in headers if name.lower() not in PER_REQUEST_HEADERS]
-        self.entries[key] = (*entry[:3], kept)
+        self.entries[key] = (*entry[:3], kept, entry[4])
 
     def clear(self) -> None:
         self.entries.clear()
@@ -207,6 +221,9 @@ class FastPages:
             ):
                 return None
             headers = entry[3] + security.transport_headers(req)
+            if entry[4] is not None and environ["REQUEST_METHOD"] == "GET":
+                # a page view like any other for the request count (a HEAD is none)
+                analytics.count_page_request(entry[4], environ.get("HTTP_USER_AGENT", ""), app)
         start_response(f"200 {HTTP_STATUS_CODES[200]}", headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry[0]]
 
@@ -223,8 +240,32 @@ class FastPages:
         return recording
 
 
+def wsgi_path(environ: WSGIEnvironment) -> str:
+    """The request's path as the browser asked for it (the script root included, as the
+    tracker's ``location.pathname``), in WSGI's latin-1 form: analytics normalises it."""
+    return environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+
+
+def count_request(response: Response) -> Response:
+    """after_request, the last to run: count a public page answered through Flask (rendered,
+    or from the cache by ``lookup``) for the request count; the WSGI layer counts its own."""
+    if (
+        response.status_code == 200
+        and request.method == "GET"
+        and response.mimetype == "text/html"
+        and access.tracked()
+    ):
+        analytics.count_page_request(
+            wsgi_path(request.environ), request.headers.get("User-Agent", "")
+        )
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Install the cache first, so a hit skips the other before-request work."""
+    """Count public pages (whether the cache is on or not); install the cache first, so a hit
+    skips the other before-request work."""
+    # the first after-request hook registered runs last: it sees the final status
+    app.after_request(count_request)
     ttl = app.config["WINLAS_PAGE_CACHE_SECONDS"]
     if ttl <= 0:
         return

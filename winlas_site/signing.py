@@ -78,6 +78,8 @@ NEWSLETTER_UNSUBSCRIBE = Purpose("newsletter-unsubscribe", timed=True)
 NEWSLETTER_PREFERENCES = Purpose("newsletter-preferences", timed=True, max_age=365 * DAY)
 NEWSLETTER_CLICK = Purpose("newsletter-click", timed=True)
 NEWSLETTER_OPEN = Purpose("newsletter-open", timed=True)
+# the weekly digest's unsubscribe link never expires either; it names the row and its key
+DIGEST_UNSUBSCRIBE = Purpose("weekly-digest-unsubscribe", timed=True)
 # a cancel link is refused once its session has started; this only bounds a forgotten one
 COURSE_CANCEL = Purpose("course-cancel", timed=True, max_age=2 * 366 * DAY)
 KEEP_ACCOUNT = Purpose("winlas-keep-account", timed=True, max_age=_keep_account_max_age)
@@ -96,6 +98,7 @@ PURPOSES: dict[str, Purpose] = {
         NEWSLETTER_PREFERENCES,
         NEWSLETTER_CLICK,
         NEWSLETTER_OPEN,
+        DIGEST_UNSUBSCRIBE,
         COURSE_CANCEL,
         KEEP_ACCOUNT,
         FORM_STARTED,

@@ -11,6 +11,7 @@ from . import analytics_tasks, create_app, retention
 from .auth import tasks as auth_tasks
 from .courses import reminders as course_reminders
 from .crm import tasks as crm_tasks
+from .digest import tasks as digest_tasks
 from .mail import service as mail_service
 from .mail import tasks as mail_tasks
 from .newsletter import mailing as newsletter_mailing
@@ -22,6 +23,7 @@ TASK_MODULES = (
     auth_tasks,
     course_reminders,
     crm_tasks,
+    digest_tasks,
     mail_service,
     mail_tasks,
     newsletter_mailing,

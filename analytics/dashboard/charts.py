@@ -2,7 +2,9 @@
 
 Every chart is an ``<svg role="img">`` named by its ``<title>`` and described by its ``<desc>``;
 every data mark carries ``data-label``/``data-value`` and a ``<title>`` with the same number the
-page's table shows, so a tooltip, a test and the table agree. Colours and fonts come from
+page's table shows, so a tooltip, a test and the table agree. Notes (``Marker``) are a dashed
+line and a diamond on their point, with a ``<title>`` for the pointer; what they say is also in
+the chart's ``<desc>`` and in the table beside it. Colours and fonts come from
 classes styled in ``analytics/static/dashboard.css``: the CSP (``style-src 'self'``) refuses
 ``style`` attributes, and presentation attributes are kept to geometry.
 """
@@ -22,6 +24,9 @@ HEIGHT = 260
 LEFT, RIGHT, TOP, BOTTOM = 56, 40, 12, 56
 # at most this many x labels, so they never overlap
 MAX_X_LABELS = 8
+# dot radius of a line chart's first, second and further series: a later series drawn on the
+# same point leaves the earlier one's rim visible
+POINT_RADII = ("5.5", "3.5", "3")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,14 @@ class Series:
     name: str
     values: Sequence[float]
     key: str  # becomes the class chart-<key>: lower-case letters, digits and dashes
+
+
+@dataclass(frozen=True)
+class Marker:
+    """Notes dated on one point of a chart: the point's label and what the notes say."""
+
+    label: str
+    texts: Sequence[str]
 
 
 def nice_ceiling(value: float) -> float:
@@ -122,7 +135,7 @@ class _Frame:
         return parts
 
 
-def _legend(series: Sequence[Series]) -> list[str]:
+def _legend(series: Sequence[Series], marker_name: str = "") -> list[str]:
     parts = ['<g class="chart-legend" aria-hidden="true">']
     x = LEFT
     y = HEIGHT - 14
@@ -134,8 +147,51 @@ def _legend(series: Sequence[Series]) -> list[str]:
         )
         # a rough width: the legend is decoration, the names are also in the table
         x += 40 + 8 * len(item.name)
+    if marker_name:
+        parts.append(
+            f'<polygon points="{_diamond(x + 6, y - 3)}" class="chart-note-mark"/>'
+            f'<text x="{x + 17}" y="{y + 1}" class="chart-legend-text">{escape(marker_name)}</text>'
+        )
     parts.append("</g>")
     return parts
+
+
+def _diamond(x: float, y: float, radius: float = 5.5) -> str:
+    return (
+        f"{_fmt(x)},{_fmt(y - radius)} {_fmt(x + radius)},{_fmt(y)} "
+        f"{_fmt(x)},{_fmt(y + radius)} {_fmt(x - radius)},{_fmt(y)}"
+    )
+
+
+def _markers(
+    labels: Sequence[str], markers: Sequence[Marker], centre: Callable[[int], float]
+) -> list[str]:
+    """A dashed line over the plot and a diamond at its top for each marked point; the
+    diamond's ``<title>`` lists the notes (a pointer's tooltip; the desc and table say it too).
+    Markers on labels the chart does not have are left out."""
+    index = {label: i for i, label in enumerate(labels)}
+    placed = [(index[m.label], m) for m in markers if m.label in index and m.texts]
+    if not placed:
+        return []
+    parts = ['<g class="chart-notes">']
+    for i, marker in placed:
+        x = _fmt(centre(i))
+        text = "; ".join(marker.texts)
+        parts.append(
+            f'<g class="chart-note" data-note-label="{escape(marker.label)}" '
+            f'data-notes="{len(marker.texts)}">'
+            f"<title>{escape(marker.label)}: {escape(text)}</title>"
+            f'<line x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" class="chart-note-line"/>'
+            f'<polygon points="{_diamond(centre(i), TOP)}" class="chart-note-mark"/>'
+            "</g>"
+        )
+    parts.append("</g>")
+    return parts
+
+
+def marker_desc(markers: Sequence[Marker]) -> str:
+    """The notes of a chart as one sentence part, for its ``<desc>``: "label: a; b. label: c"."""
+    return " ".join(f"{m.label}: {'; '.join(m.texts)}." for m in markers if m.texts)
 
 
 def _open(chart_id: str, title: str, desc: str, kind: str) -> list[str]:
@@ -172,9 +228,20 @@ def _data(label: str, item: Series, value: float) -> str:
 
 
 def line_chart(
-    labels: Sequence[str], series: Sequence[Series], *, title: str, desc: str, chart_id: str
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    desc: str,
+    chart_id: str,
+    markers: Sequence[Marker] = (),
+    marker_name: str = "",
 ) -> Markup:
-    """Lines through the points of each series, a dot (with its number) on every point."""
+    """Lines through the points of each series, a dot (with its number) on every point.
+
+    The first series is drawn widest and with the largest dots, each later one narrower on top
+    of it: where two series coincide (visitors and visits often do) the first still shows as a
+    rim around the second."""
     _check(labels, series)
     frame = _Frame(
         len(labels), max((v for s in series for v in s.values), default=0), _whole(series)
@@ -191,22 +258,24 @@ def line_chart(
 
     parts = _open(chart_id, title, desc, "line")
     parts += frame.grid()
-    for item in series:
-        parts.append(f'<g class="chart-series chart-{item.key}">')
+    parts += _markers(labels, markers, centre)
+    for rank, item in enumerate(series):
+        parts.append(f'<g class="chart-series chart-{item.key} chart-rank-{min(rank, 2)}">')
         points = " ".join(
             f"{_fmt(centre(i))},{_fmt(frame.y(v))}" for i, v in enumerate(item.values)
         )
         if len(labels) > 1:
             parts.append(f'<polyline points="{points}" class="chart-line"/>')
+        radius = POINT_RADII[min(rank, len(POINT_RADII) - 1)]
         for i, value in enumerate(item.values):
             parts.append(
-                f'<circle cx="{_fmt(centre(i))}" cy="{_fmt(frame.y(value))}" r="3.5" '
+                f'<circle cx="{_fmt(centre(i))}" cy="{_fmt(frame.y(value))}" r="{radius}" '
                 f'class="chart-point" {_data(labels[i], item, value)}>'
                 f"{_point_title(labels[i], item, value)}</circle>"
             )
         parts.append("</g>")
     parts += frame.x_labels(labels, centre)
-    parts += _legend(series)
+    parts += _legend(series, marker_name if markers else "")
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
 
@@ -219,6 +288,8 @@ def bar_chart(
     desc: str,
     chart_id: str,
     stacked: bool = False,
+    markers: Sequence[Marker] = (),
+    marker_name: str = "",
 ) -> Markup:
     """Bars per label: side by side per series, or stacked (the column height is the sum)."""
     _check(labels, series)
@@ -253,7 +324,9 @@ def bar_chart(
             if stacked:
                 base[i] += value
         parts.append("</g>")
+    # over the bars: a note must not hide behind a tall column
+    parts += _markers(labels, markers, centre)
     parts += frame.x_labels(labels, centre)
-    parts += _legend(series)
+    parts += _legend(series, marker_name if markers else "")
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()

@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import reports
-from ..host import SiteSeries
+from ..dashboard_models import Annotation
+from ..host import SiteAnnotation, SiteSeries, no_annotations
+from ..requestcount import Coverage, coverage
+
+SiteAnnotations = Callable[[datetime.date, datetime.date], list[SiteAnnotation]]
 
 # the query-string keys the dashboard reads; anything else is ignored
 PERIODS = ("today", "7d", "30d", "90d", "12m", "custom")
@@ -38,6 +42,16 @@ CONVERSIONS = ("contact", "quote", "demo", "course")
 CONSENT_ACTIONS = ("accept_all", "reject_all", "custom")
 SERIES_TABLES = ("summary", "timeseries", "conversions", "consent")
 TABLES = (*SERIES_TABLES, *reports.DIMENSIONS, *reports.CLICK_KINDS)
+
+# the overview's panels: the columns a panel shows beside its key (the full table and its CSV
+# have them all), the first one drawn as a bar behind the key
+PANEL_COLUMNS = {
+    "page": ("pageviews", "visits"),
+    "entry": ("visits", "conversion_rate"),
+    "campaign": ("visits", "conversion_rate"),
+}
+PANEL_DEFAULT_COLUMNS = ("visits", "pageviews")
+PANEL_CLICK_COLUMNS = ("clicks",)
 
 # (figure, value kind) in the order of the key figures
 FIGURES = (
@@ -96,12 +110,28 @@ class Selection:
         return {key: value for key, value in params.items() if value}
 
 
+@dataclass(frozen=True)
+class Note:
+    """A dated note on the time charts: a marketer's (``kind`` "note", with its ``id``) or one
+    the site made itself ("newsletter": an issue was sent, "news": an article was published)."""
+
+    day: datetime.date
+    text: str
+    kind: str = "note"
+    id: int | None = None
+
+    def csv_text(self) -> str:
+        """The note in a CSV cell: the site's own ones say what made them."""
+        return self.text if self.kind == "note" else f"[{self.kind}] {self.text}"
+
+
 @dataclass
 class Table:
-    """A report as columns and rows of raw values (ints, floats 0..1 for rates, seconds)."""
+    """A report as columns and rows of raw values (ints, floats 0..1 for rates, seconds;
+    a "notes" column holds a tuple of ``Note`` per row)."""
 
     name: str
-    columns: list[tuple[str, str]]  # (column key, kind: text int decimal percent seconds)
+    columns: list[tuple[str, str]]  # (column key, kind: text int decimal percent seconds notes)
     rows: list[list[Any]] = field(default_factory=list)
     filter_key: str | None = None  # clicking a row's first cell filters on it
 
@@ -111,18 +141,46 @@ class Table:
         return [row[index] for row in self.rows]
 
     def csv_rows(self) -> list[list[Any]]:
-        """Rates and averages rounded for a spreadsheet, keys as they are."""
+        """Rates and averages rounded for a spreadsheet, keys as they are, notes as text."""
         out = []
         for row in self.rows:
             out.append(
                 [
                     round(value, 4)
                     if kind in ("percent", "decimal", "seconds") and value is not None
+                    else " | ".join(note.csv_text() for note in value)
+                    if kind == "notes"
                     else value
                     for value, (_key, kind) in zip(row, self.columns, strict=True)
                 ]
             )
         return out
+
+    def panel(self) -> Panel:
+        """The few columns the overview's panel of this table shows, and its bars."""
+        if self.name in reports.CLICK_KINDS:
+            keys: tuple[str, ...] = PANEL_CLICK_COLUMNS
+        else:
+            keys = PANEL_COLUMNS.get(self.name, PANEL_DEFAULT_COLUMNS)
+        names = [name for name, _kind in self.columns]
+        indexes = [names.index(key) for key in keys if key in names]
+        values = [row[indexes[0]] or 0 for row in self.rows] if indexes else []
+        top = max(values, default=0)
+        return Panel(
+            columns=[self.columns[i] for i in indexes],
+            rows=[(row[0], [row[i] for i in indexes]) for row in self.rows],
+            shares=[value / top if top else 0.0 for value in values],
+        )
+
+
+@dataclass
+class Panel:
+    """A table as the overview's panel shows it: each row's key, its few values, and the
+    share of the first value against the table's top row (0..1: the bar behind the key)."""
+
+    columns: list[tuple[str, str]]
+    rows: list[tuple[Any, list[Any]]]
+    shares: list[float]
 
 
 def point_label(point: datetime.date | datetime.datetime, unit: str) -> str:
@@ -132,6 +190,39 @@ def point_label(point: datetime.date | datetime.datetime, unit: str) -> str:
     if unit == "month":
         return point.strftime("%Y-%m")
     return point.strftime("%Y-%m-%d")
+
+
+def note_label(day: datetime.date, unit: str) -> str:
+    """The point of a time series a note dated ``day`` sits on: its day or its month; in an
+    hourly series (one day), the first hour."""
+    if unit == "hour":
+        return "00:00"
+    if unit == "month":
+        return day.strftime("%Y-%m")
+    return day.isoformat()
+
+
+def notes_for(period: reports.Period, site_annotations: SiteAnnotations) -> list[Note]:
+    """The marketers' notes and the site's own dated events in the period, in date order
+    (one query for the notes, and what the site's hook costs: two for newsletters and news)."""
+    notes = [
+        Note(row.day, row.text, "note", row.id)
+        for row in Annotation.between(period.first, period.last)
+    ]
+    notes += [
+        Note(item.day, item.text, item.kind)
+        for item in site_annotations(period.first, period.last)
+        if period.first <= item.day <= period.last
+    ]
+    return sorted(notes, key=lambda note: (note.day, note.kind != "note", note.id or 0))
+
+
+def notes_by_label(notes: Iterable[Note], unit: str) -> dict[str, tuple[Note, ...]]:
+    """The notes grouped on the label of the point they sit on."""
+    grouped: dict[str, list[Note]] = {}
+    for note in notes:
+        grouped.setdefault(note_label(note.day, unit), []).append(note)
+    return {label: tuple(items) for label, items in grouped.items()}
 
 
 def buckets(period: reports.Period) -> list[tuple[str, datetime.date, datetime.date]]:
@@ -190,8 +281,10 @@ def summary_table(current: reports.Summary, previous: reports.Summary) -> Table:
 def timeseries_table(
     period: reports.Period,
     points: Iterable[tuple[datetime.date | datetime.datetime, reports.Summary]],
+    notes: Iterable[Note] = (),
 ) -> Table:
-    """Visitors, visits, page views, bounce rate and visit length per point."""
+    """Visitors, visits, page views, bounce rate and visit length per point, and the notes
+    dated on it."""
     unit = period.unit
     table = Table(
         "timeseries",
@@ -202,17 +295,21 @@ def timeseries_table(
             ("pageviews", "int"),
             ("bounce_rate", "percent"),
             ("avg_visit_seconds", "seconds"),
+            ("notes", "notes"),
         ],
     )
+    by_label = notes_by_label(notes, unit)
     for point, s in points:
+        label = point_label(point, unit)
         table.rows.append(
             [
-                point_label(point, unit),
+                label,
                 s.visitors,
                 s.visits,
                 s.pageviews,
                 s.bounce_rate,
                 s.avg_visit_seconds,
+                by_label.get(label, ()),
             ]
         )
     return table
@@ -287,6 +384,7 @@ def build_table(
     selection: Selection,
     limit: int,
     site_series: Callable[[datetime.date, datetime.date], SiteSeries],
+    site_annotations: SiteAnnotations = no_annotations,
 ) -> Table:
     """Any table of the dashboard by its name (the export and the one-table page)."""
     period, filters = selection.period, selection.filters
@@ -295,7 +393,9 @@ def build_table(
             reports.summary(period, filters), reports.summary(period.previous(), filters)
         )
     if name == "timeseries":
-        return timeseries_table(period, reports.timeseries(period, filters))
+        return timeseries_table(
+            period, reports.timeseries(period, filters), notes_for(period, site_annotations)
+        )
     if name == "conversions":
         return conversions_table(period, site_series(period.first, period.last))
     if name == "consent":
@@ -319,26 +419,37 @@ class Overview:
     clicks: dict[str, Table]
     live_visitors: int
     unit: str
+    notes: list[Note] = field(default_factory=list)
+    coverage: Coverage | None = None
+
+    @property
+    def bucket_unit(self) -> str:
+        """The unit of the site's series (conversions, consent): days, months beyond 92 days."""
+        return "month" if self.unit == "month" else "day"
 
 
 def overview(
     selection: Selection,
     site_series: Callable[[datetime.date, datetime.date], SiteSeries],
     now: datetime.datetime,
+    site_annotations: SiteAnnotations = no_annotations,
 ) -> Overview:
     """The main page: key figures against the previous period, the series, the top rows of
-    every table, and the visitors of the last 30 minutes (``reports.dashboard``, the call the
-    benchmark times, plus the site's own series)."""
+    every table, the visitors of the last 30 minutes (``reports.dashboard``, the call the
+    benchmark times), the site's own series, and the notes of the period."""
     period, filters = selection.period, selection.filters
     found = reports.dashboard(period, filters, limit=OVERVIEW_ROWS, now=now)
     series = site_series(period.first, period.last)
+    notes = notes_for(period, site_annotations)
     return Overview(
         summary=summary_table(found["summary"], found["previous"]),
-        timeseries=timeseries_table(period, found["timeseries"]),
+        timeseries=timeseries_table(period, found["timeseries"], notes),
         conversions=conversions_table(period, series),
         consent=consent_table(period, series),
         dimensions={name: dimension_table(name, rows) for name, rows in found["tables"].items()},
         clicks={kind: clicks_table(kind, rows) for kind, rows in found["clicks"].items()},
         live_visitors=found["visitors_now"],
         unit=period.unit,
+        notes=notes,
+        coverage=coverage(period, filters, found["summary"]),
     )

@@ -1,19 +1,33 @@
 """Dashboard views: /dashboard/ (the overview), /dashboard/table/<name> (one whole table) and
 /dashboard/export/<name>.csv. The period and filters live in the query string, so a view can be
 shared; a bad value is a 400, an unknown table a 404, and a question whose queries run past
-ANALYTICS_QUERY_BUDGET_MS a 503 that offers a shorter period or fewer filters (``budget``)."""
+ANALYTICS_QUERY_BUDGET_MS a 503 that offers a shorter period or fewer filters (``budget``).
+
+Issue 16: /dashboard/annotations (the notes on the time charts: list, add, delete) and
+/dashboard/views (saved views: list, save, open, delete), shared by every marketer. A form on
+the overview sends the overview's own period and filters beside its fields, so the answer can
+lead back to the same view; those values go through ``Selection.from_args`` like any URL's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import gettext
 
 from .. import clock, reports
+from ..attribution.report import top_campaigns_in
 from ..csvexport import to_csv
-from ..enrich import SOURCES
+from ..dashboard_models import (
+    Annotation,
+    DuplicateName,
+    Invalid,
+    SavedView,
+    authors,
+)
 from ..state import current
 from . import charts
 from .budget import budgeted, too_heavy_page
@@ -22,32 +36,26 @@ from .data import (
     EXPORT_ROWS,
     FIGURES,
     PAGE_ROWS,
-    PERIODS,
     TABLES,
+    Note,
     Selection,
     Table,
     build_table,
+    notes_by_label,
     overview,
 )
-
-DEVICES = ("desktop", "mobile", "tablet")
+from .forms import AnnotationForm, DeleteForm, SavedViewForm
+from .pages import marketers_only, selection_context
 
 # the templates are analytics' own, under analytics/templates/analytics/ (a name no site
 # template uses); they extend the host's base.html
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="../templates")
+bp = marketers_only(
+    Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="../templates")
+)
 
 
-@bp.before_request
-def guard() -> ResponseReturnValue | None:
-    """Marketers and admins only: the host's guard answers everyone else (login page or 403)."""
-    return current().host.guard()
-
-
-@bp.after_request
-def no_store(response: Response) -> Response:
-    """Nothing of the dashboard is kept by a browser or a proxy."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+# the saved views listed on the overview (all of them on their own page)
+OVERVIEW_VIEWS = 12
 
 
 def _selection() -> Selection:
@@ -57,35 +65,63 @@ def _selection() -> Selection:
         abort(400)
 
 
-def country_name(code: str) -> str:
-    """A country code as the reader's language names it (the code when unknown)."""
-    locale = get_locale()
-    return (locale.territories.get(code.upper()) if locale else None) or code
+def _posted_selection() -> Selection | None:
+    """The period and filters a form sent beside its own fields (None: it sent none); a bad
+    value is a 400, as in a URL."""
+    if not request.form.get("period"):
+        return None
+    try:
+        return Selection.from_args(request.form, clock.now().date())
+    except ValueError:
+        abort(400)
 
 
-def _context(selection: Selection) -> dict[str, Any]:
+def note_text(note: Note) -> str:
+    """A note as the chart's tooltip, its description and the table print it: the site's own
+    say what made them."""
+    if note.kind == "newsletter":
+        return str(gettext("Nyhetsbrev skickat: %(text)s", text=note.text))
+    if note.kind == "news":
+        return str(gettext("Nyhet publicerad: %(text)s", text=note.text))
+    return note.text
+
+
+def chart_markers(notes: Iterable[Note], labels: Sequence[str], unit: str) -> list[charts.Marker]:
+    """The notes of the period as markers on a chart whose points are ``labels`` in ``unit``
+    (day, month, hour): each on the point its day falls on."""
+    grouped = notes_by_label(notes, unit)
+    return [
+        charts.Marker(label, [note_text(note) for note in grouped[label]])
+        for label in labels
+        if label in grouped
+    ]
+
+
+def markers_desc(markers: Sequence[charts.Marker]) -> str:
+    """The notes of a chart for its description (its text alternative); empty without notes."""
+    if not markers:
+        return ""
+    return " " + str(gettext("Anteckningar: %(notes)s", notes=charts.marker_desc(markers)))
+
+
+def page_context(selection: Selection) -> dict[str, Any]:
+    """The template context of a page that shows this selection: the dashboard's own pages and
+    the funnels' report and "too heavy" pages."""
+
     def here(clear_filters: bool = False, **changes: str) -> str:
         # this page with the selection changed: a row's filter link, a filter's removal
         params = selection.period_query() if clear_filters else selection.query(**changes)
         values: dict[str, Any] = {**(request.view_args or {}), **params}
         return url_for(request.endpoint or "", **values)
 
-    state = current()
     return {
-        # what is left out as internal traffic, for the note beside the period (a marketer must
-        # know the office's own clicks are not in the figures, or that they are)
-        "internal_users": state.host.internal_user is not None,
-        "internal_networks": len(state.internal_networks),
-        "here": here,
-        "country_name": country_name,
-        "selection": selection,
-        "periods": PERIODS,
-        "filter_names": reports.FILTERS,
-        "filter_choices": {"device": DEVICES, "source": SOURCES},
-        "filter_lengths": reports.MAX_FILTER_LENGTH,
+        **selection_context(selection, here),
         "figures": FIGURES,
         "conversion_names": CONVERSIONS,
         "charts": charts,
+        "note_text": note_text,
+        "chart_markers": chart_markers,
+        "markers_desc": markers_desc,
     }
 
 
@@ -97,7 +133,7 @@ def _too_heavy(budget: int) -> str:
         for name in ("7d", "today")
         if reports.PERIOD_DAYS[name] < selection.period.days and name != selection.period_name
     ]
-    return too_heavy_page(budget, shorter=shorter, **_context(selection))
+    return too_heavy_page(budget, shorter=shorter, **page_context(selection))
 
 
 @bp.get("/")
@@ -106,8 +142,19 @@ def index() -> str:
     """Key figures against the previous period, charts, and the top rows of every table."""
     selection = _selection()
     state = current()
-    page = overview(selection, state.host.site_series, clock.now())
-    return render_template("analytics/dashboard/index.html", page=page, **_context(selection))
+    now = clock.now()
+    page = overview(selection, state.host.site_series, now, state.host.site_annotations)
+    views = SavedView.by_name()
+    return render_template(
+        "analytics/dashboard/index.html",
+        page=page,
+        saved_views=views[:OVERVIEW_VIEWS],
+        more_views=len(views) > OVERVIEW_VIEWS,
+        note_form=AnnotationForm(formdata=None, day=now.date()),
+        view_form=SavedViewForm(formdata=None),
+        top_campaigns=top_campaigns_in(selection.period, selection.filters),
+        **page_context(selection),
+    )
 
 
 def _table(name: str, rows: int) -> tuple[Selection, Table]:
@@ -116,7 +163,9 @@ def _table(name: str, rows: int) -> tuple[Selection, Table]:
         abort(404)
     selection = _selection()
     state = current()
-    return selection, build_table(name, selection, rows, state.host.site_series)
+    return selection, build_table(
+        name, selection, rows, state.host.site_series, state.host.site_annotations
+    )
 
 
 @bp.get("/table/<name>")
@@ -124,7 +173,7 @@ def _table(name: str, rows: int) -> tuple[Selection, Table]:
 def table(name: str) -> str:
     """One table of the dashboard with all its rows (up to PAGE_ROWS)."""
     selection, found = _table(name, PAGE_ROWS)
-    return render_template("analytics/dashboard/table.html", table=found, **_context(selection))
+    return render_template("analytics/dashboard/table.html", table=found, **page_context(selection))
 
 
 @bp.get("/export/<name>.csv")
@@ -139,3 +188,151 @@ def export(name: str) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )
+
+
+# ---------------------------------------------------------------------------- issue 16: notes
+
+
+def _authors(rows: Iterable[Annotation | SavedView]) -> Mapping[int, Mapping[str, Any]]:
+    """Who wrote ``rows``: one call to the host's people for the whole page."""
+    people = current().host.people
+    ids = authors(rows)
+    return people.describe(ids) if people is not None and ids else {}
+
+
+def _back(selection: Selection | None, fallback: str, anchor: str = "") -> ResponseReturnValue:
+    """To the overview with the selection a form came from, else to ``fallback``."""
+    if selection is None:
+        return redirect(url_for(fallback))
+    params: dict[str, Any] = selection.query()
+    return redirect(url_for("dashboard.index", **params) + anchor)
+
+
+def _annotations_page(form: AnnotationForm, status: int = 200) -> ResponseReturnValue:
+    notes = Annotation.newest_first()
+    today = clock.now().date()
+    return (
+        render_template(
+            "analytics/dashboard/annotations.html",
+            form=form,
+            notes=notes,
+            people=_authors(notes),
+            delete_form=DeleteForm(formdata=None),
+            selection=None,
+            today=today,
+        ),
+        status,
+    )
+
+
+# the function is not called ``annotations``: that name is the __future__ import's
+@bp.route("/annotations", methods=["GET", "POST"], endpoint="annotations")
+def notes() -> ResponseReturnValue:
+    """Every note, newest date first, and the form that adds one (also on the overview)."""
+    if request.method == "GET":
+        return _annotations_page(AnnotationForm(formdata=None, day=clock.now().date()))
+    selection = _posted_selection()
+    form = AnnotationForm()
+    if not form.validate():
+        return _annotations_page(form, 400)
+    day, text = form.day.data, form.text.data
+    if day is None or text is None:  # the validators refuse both already
+        abort(400)
+    try:
+        Annotation.add(day, text, current().host.current_user_id())
+    except Invalid:  # the form applies the same rules: only a race with the clock gets here
+        abort(400)
+    flash(gettext("Anteckningen är sparad."), "success")
+    return _back(selection, "dashboard.annotations", "#timeseries-title")
+
+
+@bp.post("/annotations/<int:annotation_id>/delete")
+def delete_annotation(annotation_id: int) -> ResponseReturnValue:
+    """Delete one note (any marketer's: the notes are the team's)."""
+    note = Annotation.get_or_none(Annotation.id == annotation_id)
+    if note is None:
+        abort(404)
+    if not DeleteForm().validate():
+        abort(400)
+    note.delete_instance()
+    flash(gettext("Anteckningen är borttagen."), "success")
+    return redirect(url_for("dashboard.annotations"))
+
+
+# ---------------------------------------------------------------------------- issue 16: views
+
+
+def _views_page(
+    form: SavedViewForm, selection: Selection | None, status: int = 200
+) -> ResponseReturnValue:
+    views = SavedView.by_name()
+    today = clock.now().date()
+    described: list[tuple[SavedView, Selection | None]] = []
+    for view in views:
+        try:
+            described.append((view, Selection.from_args(dict(parse_qsl(view.query)), today)))
+        except ValueError:  # cannot happen for a view saved here; shown without a description
+            described.append((view, None))
+    return (
+        render_template(
+            "analytics/dashboard/views.html",
+            form=form,
+            views=described,
+            people=_authors(views),
+            delete_form=DeleteForm(formdata=None),
+            current_selection=selection,
+            **page_context(selection or Selection.from_args({}, today)),
+        ),
+        status,
+    )
+
+
+@bp.route("/views", methods=["GET", "POST"])
+def views() -> ResponseReturnValue:
+    """The saved views of every marketer, and saving one: a name for a period and filters."""
+    if request.method == "GET":
+        return _views_page(SavedViewForm(formdata=None), None)
+    selection = _posted_selection()
+    if selection is None:
+        abort(400)
+    form = SavedViewForm()
+    if not form.validate() or form.name.data is None:
+        return _views_page(form, selection, 400)
+    try:
+        SavedView.save_as(
+            form.name.data, urlencode(selection.query()), current().host.current_user_id()
+        )
+    except DuplicateName:
+        form.name.errors = [gettext("Det finns redan en sparad vy med det namnet.")]
+        return _views_page(form, selection, 400)
+    except Invalid:
+        abort(400)
+    flash(gettext("Vyn är sparad: %(name)s", name=form.name.data), "success")
+    return _back(selection, "dashboard.views")
+
+
+@bp.get("/views/<int:view_id>")
+def open_view(view_id: int) -> ResponseReturnValue:
+    """The overview with the saved period and filters (one click from any list)."""
+    view = SavedView.get_or_none(SavedView.id == view_id)
+    if view is None:
+        abort(404)
+    try:
+        selection = Selection.from_args(dict(parse_qsl(view.query)), clock.now().date())
+    except ValueError:
+        abort(400)
+    params: dict[str, Any] = selection.query()
+    return redirect(url_for("dashboard.index", **params))
+
+
+@bp.post("/views/<int:view_id>/delete")
+def delete_view(view_id: int) -> ResponseReturnValue:
+    """Delete a saved view (any marketer's: the list is the team's)."""
+    view = SavedView.get_or_none(SavedView.id == view_id)
+    if view is None:
+        abort(404)
+    if not DeleteForm().validate():
+        abort(400)
+    view.delete_instance()
+    flash(gettext("Vyn är borttagen: %(name)s", name=view.name), "success")
+    return redirect(url_for("dashboard.views"))

@@ -164,3 +164,78 @@ def test_axe_finds_no_serious_problem_on_the_dashboard(page, traffic):
             if v["impact"] in ("serious", "critical")
         ]
         assert serious == [], path
+
+
+# ---------------------------------------------------------------------------- issue 16
+
+
+def test_a_note_added_through_the_form_shows_on_the_chart_and_can_be_deleted(page, traffic):
+    log_in(page, "marknad@winlas.se", lands_on="/kundsidor")
+    page.goto("/dashboard/?period=7d")
+    # three days back: a day the demo's own notes (analytics.demo_annotations) leave free
+    day = (datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=3)).isoformat()
+    text = f"Kampanj skolbibliotek startar {uuid.uuid4().hex[:6]}"
+    form = page.locator("form.note-form")
+    form.get_by_label("Datum").fill(day)
+    form.get_by_label("Anteckning").fill(text)
+    form.get_by_role("button", name="Lägg till").click()
+    # back on the same view, at the chart
+    page.wait_for_url(re.compile(r"/dashboard/\?period=7d#timeseries-title$"))
+    assert "Anteckningen är sparad." in page.locator(".flashes").inner_text()
+    marker = page.locator(f'#chart-timeseries .chart-note[data-note-label="{day}"]')
+    assert marker.count() == 1
+    assert text in marker.locator("title").text_content()
+    assert marker.locator("polygon").bounding_box()["width"] > 5
+    # the text alternative: the chart's description and the table's row
+    desc = page.locator("#chart-timeseries-desc").text_content()
+    assert f"{day}: {text}." in desc
+    page.get_by_text("Siffrorna i tabellform").first.click()
+    row = page.locator('table[data-table="timeseries"] tbody tr', has_text=day)
+    assert text in row.locator('td[data-column="notes"]').inner_text()
+
+    # listed on its page, and deleted there with one button
+    page.get_by_role("link", name="Alla anteckningar").click()
+    page.wait_for_url(re.compile(r"/dashboard/annotations$"))
+    listed = page.locator("tr", has_text=text)
+    assert listed.count() == 1
+    # who wrote it (the demo marketer) and when
+    assert "UTC" in listed.inner_text() and "–" not in listed.locator("td").nth(1).inner_text()
+    listed.get_by_role("button", name=re.compile("^Ta bort")).click()
+    page.wait_for_url(re.compile(r"/dashboard/annotations$"))
+    assert page.locator("tr", has_text=text).count() == 0
+    page.goto("/dashboard/?period=7d")
+    assert page.locator(f'#chart-timeseries .chart-note[data-note-label="{day}"]').count() == 0
+
+
+def test_a_saved_view_is_listed_and_opens_with_one_click(page, traffic):
+    log_in(page, "marknad@winlas.se", lands_on="/kundsidor")
+    page.goto("/dashboard/?period=30d&source=search&country=SE")
+    name = f"Sökmotorer i Sverige {uuid.uuid4().hex[:6]}"
+    form = page.locator("form.view-form")
+    form.get_by_label("Namn på vyn").fill(name)
+    form.get_by_role("button", name="Spara vyn").click()
+    page.wait_for_url(re.compile(r"/dashboard/\?period=30d"))
+    assert f"Vyn är sparad: {name}" in page.locator(".flashes").inner_text()
+
+    # listed for every marketer, with its period and filters in words
+    page.goto("/dashboard/views")
+    row = page.locator("tr", has_text=name)
+    assert "30 dagar" in row.inner_text() and "Sökmotor" in row.inner_text()
+
+    # from the plain overview, one click opens the same period and filters
+    page.goto("/dashboard/")
+    assert page.locator(".filter-chip").count() == 0
+    page.locator(".saved-views").get_by_role("link", name=name).click()
+    page.wait_for_url(re.compile(r"/dashboard/\?"))
+    query = dict(part.split("=", 1) for part in page.url.split("?", 1)[1].split("&"))
+    assert query == {"period": "30d", "source": "search", "country": "SE"}
+    chips = page.locator(".filter-chip")
+    assert chips.count() == 2
+    assert "Sökmotor" in chips.all_inner_texts()[0] + chips.all_inner_texts()[1]
+    assert page.locator(".period-links [aria-current=page]").inner_text() == "30 dagar"
+
+    # deleted from the list
+    page.goto("/dashboard/views")
+    page.locator("tr", has_text=name).get_by_role("button", name=re.compile("^Ta bort")).click()
+    page.wait_for_url(re.compile(r"/dashboard/views$"))
+    assert page.locator("tr", has_text=name).count() == 0

@@ -119,6 +119,9 @@ def _publishing_examples(app) -> dict[str, dict[str, object]]:
     return values
 
 
+FUNNEL_VIEWS = ("edit", "delete", "report", "export")
+
+
 def example_values(app) -> dict[str, dict[str, object]]:
     """URL variables per endpoint, naming objects that exist (call after the demo is loaded).
 
@@ -126,6 +129,7 @@ def example_values(app) -> dict[str, dict[str, object]]:
     access decision comes before the token is read, and a bad link is the view's own answer.
     """
     from analytics.dashboard.data import TABLES
+    from analytics.funnels.models import Funnel, Step
     from winlas_site.auth import tokens as auth_tokens
     from winlas_site.auth.models import Organisation, User
     from winlas_site.courses.models import Course, CourseSession
@@ -150,6 +154,9 @@ def example_values(app) -> dict[str, dict[str, object]]:
         course_session = CourseSession.select().join(Course).first()
         customer = User.get(User.email == DEMO_LOGINS["customer"])
         issue = NewsletterIssue.create(subject="Nyheter i december", body="Hej!")
+        funnel = Funnel.make(
+            "Access-tabellens tratt", [Step("page", "/"), Step("conversion", "quote")], "visit"
+        )
         return {
             "crm.lead": {"lead_id": lead.id},
             "products.detail": {"slug": Product.select().first().slug},
@@ -194,6 +201,12 @@ def example_values(app) -> dict[str, dict[str, object]]:
             # -- crm examples --
             "crm.set_status": {"lead_id": lead.id},
             "crm.merge": {"contact_id": lead.contact_id},
+            # -- issue 16 examples: a missing note or view is the view's own 404 --
+            "dashboard.delete_annotation": {"annotation_id": 1},
+            "dashboard.delete_view": {"view_id": 1},
+            "dashboard.open_view": {"view_id": 1},
+            **{f"funnels.{name}": {"funnel_id": funnel.id} for name in FUNNEL_VIEWS},
+            "digest.unsubscribe": {"token": "ogiltig-lank"},
         }
 
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from analytics.dashboard_models import Annotation, SavedView
 from analytics.models import Event, Visit
 from analytics.profile_models import InterestProfile, InterestScore, ProfileOptOut
 from tests.conftest import PASSWORD, csrf_from, log_in
@@ -26,6 +27,7 @@ from winlas_site.courses.models import (
     RegistrationSeminar,
     SeminarSlot,
 )
+from winlas_site.digest.models import DigestSubscription
 from winlas_site.leads.models import Contact, Lead, LeadEvent, LeadNote, submit_inquiry
 from winlas_site.mail.models import OutboxMessage
 from winlas_site.media.models import Image
@@ -181,6 +183,10 @@ def seed_person(app, email=EMAIL, role="customer") -> int:
             last_event_at=now,
         )
         ProfileOptOut.create(visitor_id=VISITOR, created_at=now)
+        # what the person wrote on the dashboard and the digest they asked for
+        Annotation.add(now.date(), "Kampanj skolbibliotek startar", user.id)
+        SavedView.save_as("Kampanjer hösten", "period=30d&campaign=skolbibliotek", user.id)
+        DigestSubscription.choose(user, True, "sv")
         AuditEntry.record("lookup", email=email)
         return user.id
 

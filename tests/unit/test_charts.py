@@ -6,10 +6,12 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from analytics.dashboard.charts import (
+    Marker,
     Series,
     bar_chart,
     format_value,
     line_chart,
+    marker_desc,
     nice_ceiling,
     whole_step,
 )
@@ -146,3 +148,122 @@ def test_many_labels_are_thinned_so_they_never_overlap():
     printed = [t.text for t in root.iter(f"{SVG}text") if "chart-axis-x" in (t.get("class") or "")]
     assert printed[0] == "d0" and printed[-1] == "d89" and len(printed) <= 8
     assert all(re.fullmatch(r"d\d+", text) for text in printed)
+
+
+# ---------------------------------------------------------------------------- issue 16
+
+
+def notes_of(root: ET.Element) -> list[ET.Element]:
+    return [g for g in root.iter(f"{SVG}g") if g.get("class") == "chart-note"]
+
+
+def test_a_note_is_a_line_and_a_diamond_on_its_point_with_its_text_as_tooltip():
+    markers = [Marker("2026-11-02", ["Kampanj startar", "Mässa"])]
+    root = parse(
+        line_chart(
+            LABELS,
+            [Series("Besök", [1, 5, 3], "visits")],
+            title="t",
+            desc="d",
+            chart_id="c",
+            markers=markers,
+            marker_name="Anteckning",
+        )
+    )
+    (note,) = notes_of(root)
+    assert note.get("data-note-label") == "2026-11-02" and note.get("data-notes") == "2"
+    assert note.find(f"{SVG}title").text == "2026-11-02: Kampanj startar; Mässa"
+    line = note.find(f"{SVG}line")
+    point = marks(root, "circle")[1]
+    assert line.get("x1") == line.get("x2") == point.get("cx")
+    assert note.find(f"{SVG}polygon") is not None
+    legend = [
+        t.text
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "chart-legend"
+        for t in g.iter(f"{SVG}text")
+    ]
+    assert legend == ["Besök", "Anteckning"]
+    # still one image: the markers add no role of their own
+    assert (
+        str(
+            line_chart(
+                LABELS,
+                [Series("v", [1, 2, 3], "v")],
+                title="t",
+                desc="d",
+                chart_id="c",
+                markers=markers,
+            )
+        ).count('role="img"')
+        == 1
+    )
+
+
+def test_notes_sit_on_bars_too_and_unknown_labels_are_left_out():
+    root = parse(
+        bar_chart(
+            ["a", "b"],
+            [Series("Kontakt", [1, 2], "contact")],
+            title="t",
+            desc="d",
+            chart_id="c",
+            stacked=True,
+            markers=[Marker("b", ["Mässa"]), Marker("z", ["Utanför"]), Marker("a", [])],
+        )
+    )
+    assert [n.get("data-note-label") for n in notes_of(root)] == ["b"]
+    bar = marks(root, "rect")[1]
+    line = notes_of(root)[0].find(f"{SVG}line")
+    centre = float(bar.get("x")) + float(bar.get("width")) / 2
+    assert float(line.get("x1")) == pytest.approx(centre, abs=0.1)
+    # no notes, no legend entry and no group
+    plain = parse(
+        line_chart(
+            LABELS,
+            [Series("v", [1, 2, 3], "v")],
+            title="",
+            desc="",
+            chart_id="c",
+            marker_name="Anteckning",
+        )
+    )
+    assert notes_of(plain) == [] and "Anteckning" not in ET.tostring(plain, encoding="unicode")
+
+
+def test_note_text_is_escaped_and_described():
+    markers = [Marker("2026-11-01", ['"><script>alert(1)</script>'])]
+    markup = str(
+        line_chart(
+            LABELS,
+            [Series("v", [1, 2, 3], "v")],
+            title="t",
+            desc="d",
+            chart_id="c",
+            markers=markers,
+        )
+    )
+    parse(markup)
+    assert "<script" not in markup
+    assert marker_desc(markers + [Marker("2026-11-03", ["a", "b"])]) == (
+        '2026-11-01: "><script>alert(1)</script>. 2026-11-03: a; b.'
+    )
+
+
+def test_the_first_line_is_drawn_under_the_others_with_larger_dots():
+    root = parse(
+        line_chart(
+            LABELS,
+            [Series("Besökare", [2, 2, 2], "visitors"), Series("Besök", [2, 2, 2], "visits")],
+            title="t",
+            desc="d",
+            chart_id="c",
+        )
+    )
+    groups = [g for g in root.iter(f"{SVG}g") if "chart-series" in (g.get("class") or "")]
+    assert [g.get("class") for g in groups] == [
+        "chart-series chart-visitors chart-rank-0",
+        "chart-series chart-visits chart-rank-1",
+    ]
+    radii = [float(c.get("r")) for c in marks(root, "circle")]
+    assert radii[:3] == [5.5] * 3 and radii[3:] == [3.5] * 3

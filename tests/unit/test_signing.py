@@ -40,6 +40,7 @@ OLD_SALTS = {
     "newsletter-preferences": True,
     "newsletter-click": True,
     "newsletter-open": True,
+    "weekly-digest-unsubscribe": True,  # digest/mailing.py (new with the digest)
     "course-cancel": True,  # courses/signup.py
     "winlas-keep-account": True,  # retention.py
     "form-started": False,  # spam.py
@@ -55,6 +56,7 @@ PAYLOADS: dict[str, Any] = {
     "newsletter-preferences": [7, "a1b2c3d4e5f6"],
     "newsletter-click": [3, 7, "a1b2c3d4e5f6"],
     "newsletter-open": [3, 7, "a1b2c3d4e5f6"],
+    "weekly-digest-unsubscribe": [7, "0123456789abcdef0123456789abcdef"],
     "course-cancel": [7, "20260301101500123456"],
     "winlas-keep-account": [7, "a1b2c3d4e5f6"],
     "form-started": [1767225600000, "f" * 32],

@@ -50,9 +50,11 @@ SECTIONS = (
     "newsletter_issues_written",
     "page_revisions",
     "images_uploaded",
+    "weekly_digest",
     "analytics",
     "profiling_objections",
     "interest_profile",
+    "dashboard_written",
 )
 
 

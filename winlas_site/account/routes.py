@@ -29,6 +29,8 @@ from ..auth.models import Organisation, User, normalise_email
 from ..consent.models import ConsentRecord
 from ..courses.models import Registration
 from ..db import database, one_by
+from ..digest.forms import DigestForm
+from ..digest.models import READER_ROLES, DigestSubscription
 from ..i18n import current_language
 from ..leads.models import Contact, Lead, normalise_address
 from ..newsletter.forms import PreferencesForm
@@ -90,6 +92,15 @@ def _page(profile_form=None, preferences_form=None, status=200):
     )
     consent_id = _consent_id()
     records = list(ConsentRecord.history(consent_id)) if consent_id else []
+    # the weekly digest's switch: only for those who read the statistics
+    digest_form, digest = None, None
+    if user.has_role(*READER_ROLES):
+        digest = DigestSubscription.of(user)
+        digest_form = DigestForm(
+            formdata=None,
+            digest_active=bool(digest and digest.active),
+            digest_language=digest.language if digest else current_language(),
+        )
     return (
         render_template(
             "account/index.html",
@@ -104,6 +115,8 @@ def _page(profile_form=None, preferences_form=None, status=200):
             else None,
             consent_version=NEWSLETTER_CONSENT_VERSION,
             tracking_version=TRACKING_CONSENT_VERSION,
+            digest_form=digest_form,
+            digest_subscription=digest,
         ),
         status,
         PRIVATE,

@@ -14,7 +14,7 @@ from ..clock import local_now, now
 from ..content import ContentPage
 from ..db import BaseModel, Prepared, Slot, database, rows
 from ..i18n import Translated
-from ..leads.models import Contact, normalise_address
+from ..leads.models import Contact, JSONField, normalise_address
 
 # the common dietary requirements offered as checkboxes; anything else goes in the free text
 DIETARY_CHOICES = ("vegetarian", "vegan", "gluten", "lactose", "nuts", "other")
@@ -354,6 +354,10 @@ class Registration(BaseModel):
     cancelled_at = peewee.DateTimeField(null=True)
     # when the reminder with the programme was queued: it goes out once (courses/reminders.py)
     reminded_at = peewee.DateTimeField(null=True)
+    # the conversion event of the sign-up and the first and last touch of the visits that led
+    # to it, as on ``Lead`` (statistics consent only; see ``leads.attribution``)
+    conversion_id = peewee.CharField(max_length=36, null=True, index=True)
+    touches = JSONField(null=True)
 
     PERSONAL_DATA = {
         "contact": ("identity", "course and event sign-up (P2, P4)"),
@@ -366,6 +370,15 @@ class Registration(BaseModel):
         "created_at": ("activity", "course and event sign-up"),
         "cancelled_at": ("activity", "course and event sign-up"),
         "reminded_at": ("activity", "the reminder with the programme before the session"),
+        "conversion_id": (
+            "pseudonymous identifier",
+            "which campaign brought the sign-up (statistics consent): finds its visits",
+        ),
+        "touches": (
+            "usage",
+            "which campaign brought the sign-up (statistics consent): source, campaign and "
+            "landing page of the first and last visit before it",
+        ),
     }
 
     class Meta:

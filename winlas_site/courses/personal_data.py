@@ -8,7 +8,16 @@ from ..rights import Counts, Person, Provider, Section, plain, row
 from .models import Registration, RegistrationSeminar
 from .signup import send_email
 
-FIELDS = ("status", "dietary_choices", "dietary_other", "language", "created_at", "cancelled_at")
+FIELDS = (
+    "status",
+    "dietary_choices",
+    "dietary_other",
+    "language",
+    "created_at",
+    "cancelled_at",
+    "conversion_id",
+    "touches",
+)
 
 
 def _registrations(person: Person) -> list[Registration]:

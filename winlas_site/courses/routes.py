@@ -29,6 +29,7 @@ from ..crm.csvexport import to_csv
 from ..extensions import limiter
 from ..forms import BaseForm
 from ..i18n import current_language
+from ..leads.attribution import remember
 from ..leads.models import Contact
 from ..products.models import Product
 from ..security import NO_STORE
@@ -181,7 +182,7 @@ def signup(slug: str, session_id: int):
         except SessionClosed:
             return render_template("courses/closed.html", course=course), 410
         else:
-            conversions.record("course")
+            remember(registration, conversions.record("course"))
             send_email(
                 registration,
                 "confirmation" if registration.status == "confirmed" else "waitlisted",

@@ -1,5 +1,6 @@
 """Views: the lead list (/crm/, sortable, with a status select per row), its CSV, a lead's page
-(status, owner, organisation, follow-up, notes, timeline, course sign-ups), the follow-ups due
+(status, owner, organisation, follow-up, notes, timeline, course sign-ups, the visits that led
+to it), the follow-ups due
 today (/crm/att-gora), a lead taken by phone (/crm/ny) and the merge of two contacts."""
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from playhouse.flask_utils import PaginatedQuery  # type: ignore[attr-defined]
 # types-WTForms 3.2 lacks WTForms 3.3's SelectChoice
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
+import analytics
+
 from .. import clock
 from ..auth.decorators import role_required
 from ..auth.models import Organisation, User
@@ -25,6 +28,7 @@ from ..courses.models import Registration
 from ..db import Prepared
 from ..forms import has_control_characters
 from ..i18n import swedish_time, translated
+from ..leads import attribution as lead_attribution
 from ..leads.models import (
     LEAD_TYPES,
     SORT_COLUMNS,
@@ -301,6 +305,8 @@ def lead(lead_id: int):
         registrations=list(Registration.for_email(contact.email)),
         subscription=Subscription.by_email(contact.email),
         today=clock.local_today(),
+        attribution=lead_attribution.for_lead(item),
+        lookback_days=analytics.ATTRIBUTION_LOOKBACK_DAYS,
     ), status
 
 

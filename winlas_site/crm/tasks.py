@@ -1,4 +1,5 @@
-"""The CRM's periodic task: the owners' morning list of follow-ups, at 07:00 Swedish time.
+"""The CRM's periodic tasks: the owners' morning list of follow-ups, at 07:00 Swedish time,
+and the touches of new leads and sign-ups (which campaign brought them), every ten minutes.
 
 The queue's clock is UTC (huey's default), and 07:00 in Stockholm is 05:00 or 06:00 UTC with
 the season, so the schedule is a check of the local time rather than a fixed crontab hour.
@@ -8,7 +9,10 @@ from __future__ import annotations
 
 import datetime
 
+from huey import crontab
+
 from ..clock import SWEDISH_TIME
+from ..leads import attribution
 from ..queue import periodic_task
 from . import notify
 
@@ -25,3 +29,10 @@ def at_seven_in_stockholm(moment: datetime.datetime) -> bool:
 def morning_follow_ups() -> None:
     """Mail each owner the follow-ups due today (each lead once per day, whatever reruns)."""
     notify.send_due_follow_ups()
+
+
+@periodic_task(crontab(minute="*/10"))
+def fill_touches() -> None:
+    """Look up the first and last touch of the leads and sign-ups still waiting for them (the
+    writer stores their conversion events a moment after the form was sent)."""
+    attribution.fill_pending()

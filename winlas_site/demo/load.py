@@ -28,6 +28,8 @@ DEMO_USERS = (
     ("bibliotekarie@exempelkommun.se", "customer", "Karin", "Kund"),
 )
 
+DEMO_MARKETER = DEMO_USERS[0][0]
+
 # the author of the demo pages' first revisions (no account)
 DEMO_AUTHOR = Author(None, "Demoinnehåll")
 

@@ -38,6 +38,16 @@ normalise_address = addresses.normalise
 TYPED_FIELDS = ("first_name", "last_name", "organisation_name", "work_phone")
 
 
+class JSONField(peewee.TextField):
+    """A small JSON object stored as text (the same on SQLite and PostgreSQL)."""
+
+    def db_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+
 class Contact(BaseModel):
     email = peewee.CharField(max_length=254, unique=True)
     first_name = peewee.CharField(max_length=100)
@@ -129,6 +139,12 @@ class Lead(BaseModel):
     follow_up_note = peewee.CharField(max_length=500, default="")
     # the Swedish day the owner's morning email last listed this follow-up: once per lead and day
     follow_up_reminded_on = peewee.DateField(null=True)
+    # the conversion event analytics recorded when the form was sent (statistics consent only;
+    # None: no consent, taken by phone, or from before issue 16) and the first and last touch
+    # of the visits that led to it (``analytics.Touches.to_json``), kept here because raw
+    # visits are purged: None not looked up yet, {} looked up and not found (unknown)
+    conversion_id = peewee.CharField(max_length=36, null=True, index=True)
+    touches = JSONField(null=True)
     # backref of LeadNote.lead
     notes: peewee.ModelSelect[LeadNote]
     # backref of LeadEvent.lead
@@ -143,6 +159,15 @@ class Lead(BaseModel):
         "preferred_times": ("free text", "arrange the demo"),
         "marketing_consent": ("consent", "marketing (P18)"),
         "follow_up_note": ("free text", "staff's next step on the inquiry (may name the person)"),
+        "conversion_id": (
+            "pseudonymous identifier",
+            "which campaign brought the inquiry (statistics consent): finds its visits",
+        ),
+        "touches": (
+            "usage",
+            "which campaign brought the inquiry (statistics consent): source, campaign and "
+            "landing page of the first and last visit before it",
+        ),
     }
 
     @classmethod
@@ -378,16 +403,6 @@ def _sort_order(column: str, order: str) -> list[Any]:
     direction = "asc" if order == "asc" else "desc"
     terms = [getattr(key, direction)() for key in [*keys[column], Lead.created_at, Lead.id]]
     return ([empty_last[column]] if column in empty_last else []) + terms
-
-
-class JSONField(peewee.TextField):
-    """A small JSON object stored as text (the same on SQLite and PostgreSQL)."""
-
-    def db_value(self, value: Any) -> str | None:
-        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-    def python_value(self, value: Any) -> Any:
-        return None if value is None else json.loads(value)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -38,6 +38,8 @@ LEAD_FIELDS = (
     "source",
     "follow_up_on",
     "follow_up_note",
+    "conversion_id",
+    "touches",
 )
 
 

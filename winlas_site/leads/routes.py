@@ -21,6 +21,7 @@ from ..newsletter.mailing import start_subscription
 from ..products.models import Product
 from ..spam import EXPIRED, REUSED, started_token
 from ..views import SPAM, form_page, screen
+from .attribution import remember
 from .forms import FORMS, MARKETING_CONSENT_VERSION
 from .models import normalise_address, submit_inquiry
 
@@ -76,7 +77,8 @@ def _inquiry(kind: str):
             _send_emails(lead)
             if lead.marketing_consent:
                 _start_newsletter(lead)
-            conversions.record("contact" if kind == "question" else kind)
+            # kept with the lead: its visits are found later (leads.attribution)
+            remember(lead, conversions.record("contact" if kind == "question" else kind))
         return redirect(url_for(".thanks", typ=kind), 303)
     return form_page(TEMPLATES[kind], form, kind=kind)
 

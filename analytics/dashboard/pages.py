@@ -1,0 +1,64 @@
+"""What every statistics page shares: the marketers-only guard, no caching anywhere, and the
+template context of the period picker and filter chips (``_selection.html``).
+
+The overview, the campaign-to-customer report and the funnels are separate blueprints over the
+same selection; each registers itself with ``marketers_only`` and builds its context from
+``selection_context``, so a page cannot forget the guard or drift from the others' controls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+
+from .. import reports
+from ..enrich import SOURCES
+from ..state import current
+from .data import PERIODS, Selection
+
+DEVICES = ("desktop", "mobile", "tablet")
+
+
+def marketers_only(bp: Blueprint) -> Blueprint:
+    """Guard every route of ``bp`` with the host's guard (marketers and admins; the login page
+    or 403 for anyone else) and keep its answers out of every cache; returns ``bp``."""
+
+    @bp.before_request
+    def guard() -> ResponseReturnValue | None:
+        return current().host.guard()
+
+    @bp.after_request
+    def no_store(response: Response) -> Response:
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return bp
+
+
+def country_name(code: str) -> str:
+    """A country code as the reader's language names it (the code when unknown)."""
+    locale = get_locale()
+    return (locale.territories.get(code.upper()) if locale else None) or code
+
+
+def selection_context(selection: Selection, here: Callable[..., str]) -> dict[str, Any]:
+    """The period picker's and the filter chips' template variables; ``here(clear_filters,
+    **changes)`` is the page's own URL with the selection changed."""
+    state = current()
+    return {
+        # what is left out as internal traffic, for the note beside the period (a marketer must
+        # know the office's own clicks are not in the figures, or that they are)
+        "internal_users": state.host.internal_user is not None,
+        "internal_networks": len(state.internal_networks),
+        "here": here,
+        "country_name": country_name,
+        "selection": selection,
+        "periods": PERIODS,
+        "filter_names": reports.FILTERS,
+        "filter_choices": {"device": DEVICES, "source": SOURCES},
+        "filter_lengths": reports.MAX_FILTER_LENGTH,
+    }
