@@ -59,12 +59,8 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-# two test processes per core: a test spends much of its time waiting on PostgreSQL or the
-# disk, so twice the cores keeps them busy (measured: about a fifth faster than one per core)
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
-
 test: lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --ignore=tests/e2e
+	$(BIN)/pytest -n auto --dist loadfile --ignore=tests/e2e
 	$(BIN)/pytest tests/e2e
 
 format: install
