@@ -28,6 +28,25 @@ CHROMIUM_ARGS = [
 ]
 
 
+def closing_before_sending(app):
+    """Buffer each response and close it before the server writes a byte.
+
+    Werkzeug's development server skips the response's close() when the browser drops
+    the connection mid-write (a navigation cancels the favicon), which leaves the static
+    file open; the ResourceWarning then fails whichever test happens to be running.
+    """
+
+    def wsgi(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """The real app with demo content, served over HTTP on a free loopback port."""
@@ -49,7 +68,7 @@ def live_app(tmp_path_factory):
         from winlas_site.demo import load
 
         load.load_all(PASSWORD)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_before_sending(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.live_url = f"http://127.0.0.1:{server.server_port}"
