@@ -136,6 +136,16 @@ def erase_user(user_id: int, visitor_ids: Iterable[str] = ()) -> dict[str, int]:
     return subjects.erase_user(user_id, visitor_ids)
 
 
+def browser_visits(visitor_ids: Iterable[str]) -> list[dict[str, object]]:
+    """Every visit of these browsers with its events, JSON-ready (a person's export)."""
+    return subjects.browser_visits(visitor_ids)
+
+
+def erase_browsers(visitor_ids: Iterable[str]) -> dict[str, int]:
+    """Erase what analytics holds about these browsers (a person without an account)."""
+    return subjects.erase_browsers(visitor_ids)
+
+
 def profile_for_user(user_id: int, now: datetime.datetime | None = None) -> list[dict[str, object]]:
     """The user's interests in plain language (topic, label, score, reasons)."""
     return subjects.profile_for_user(user_id, now)
@@ -185,6 +195,11 @@ def touches_of(conversion_ids: Iterable[object]) -> dict[str, Touches]:
     ``record_conversion`` returned); an id missing from the answer is not stored, yet (the
     writer has not caught up) or any more (erased, past the raw retention)."""
     return attribution_touches.touches_of(conversion_ids)
+
+
+def conversion_browsers(conversion_ids: Iterable[object]) -> set[str]:
+    """The browsers (visitor ids) that sent these stored conversions: a lead's sender's."""
+    return attribution_touches.browsers_of(conversion_ids)
 
 
 def journey(conversion_id: object) -> list[JourneyVisit]:
@@ -297,6 +312,9 @@ __all__ = [
     "demo_annotations",
     "demo_funnels",
     "erase_user",
+    "erase_browsers",
+    "browser_visits",
+    "conversion_browsers",
     "flush_request_counts",
     "forget_dashboard_author",
     "forget_profile",

@@ -276,8 +276,9 @@ class Spool:
 
         return _drop_entries(path, expired)
 
-    def forget_quarantined(self, user_id: int, visitor_ids: set[str]) -> int:
-        """Drop quarantined lines of an erased user or of their browsers; returns how many."""
+    def forget_quarantined(self, user_id: int | None, visitor_ids: set[str]) -> int:
+        """Drop quarantined lines of an erased user (None: no account, only browsers) or of
+        their browsers; returns how many."""
         path = self.quarantine_path
         if not path.exists():
             return 0
@@ -285,11 +286,14 @@ class Spool:
         def theirs(entry: dict[str, Any]) -> bool:
             try:
                 line = json.loads(entry["line"])
-                return line.get("u") == user_id or line.get("v") in visitor_ids
+                # a line without "u" is anonymous: None must not match it
+                return (user_id is not None and line.get("u") == user_id) or line.get(
+                    "v"
+                ) in visitor_ids
             except (ValueError, KeyError, TypeError, AttributeError):
                 # unreadable: it may be anyone's, and nothing reads it but an operator; a
                 # line cut short keeps its beginning, where the ids are
-                return f'"u":{user_id},' in entry.get("line", "") or any(
+                return (user_id is not None and f'"u":{user_id},' in entry.get("line", "")) or any(
                     visitor in entry.get("line", "") for visitor in visitor_ids
                 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 import peewee
 from flask import current_app, has_app_context, has_request_context
@@ -85,15 +86,27 @@ def personal_data(user_id: int) -> dict[str, object]:
 def _visits_with_events(user_id: int) -> list[dict[str, object]]:
     """The user's linked visits, oldest first, each with its events (JSON-ready)."""
     if clickhouse_client.active():
-        found = clickhouse_people.linked_visits(user_id)
-        by_visit: dict[int, list[dict[str, object]]] = {v["id"]: [] for v in found}
-        for row in clickhouse_people.events_of(list(by_visit)):
-            by_visit[row["visit_id"]].append({name: _json(row[name]) for name in EVENT_FIELDS})
-        return [
-            {**{name: _json(v[name]) for name in VISIT_FIELDS}, "events": by_visit[v["id"]]}
-            for v in found
-        ]
-    visits = list(_linked_visits(user_id).order_by(Visit.started_at, Visit.id))
+        return _clickhouse_with_events(clickhouse_people.linked_visits(user_id))
+    return _with_events(list(_linked_visits(user_id).order_by(Visit.started_at, Visit.id)))
+
+
+def browser_visits(visitor_ids: Iterable[str]) -> list[dict[str, object]]:
+    """Every visit of these browsers, oldest first, each with its events (JSON-ready): the
+    visits a person's leads were sent from, logged in or not."""
+    visitors = sorted({v for v in visitor_ids if isinstance(v, str) and is_visitor_id(v)})
+    if not visitors:
+        return []
+    if clickhouse_client.active():
+        return _clickhouse_with_events(
+            clickhouse_people.visits_where(
+                "visitor_id IN {visitors:Array(String)}", {"visitors": visitors}
+            )
+        )
+    query = Visit.select().where(Visit.visitor_id.in_(visitors))
+    return _with_events(list(query.order_by(Visit.started_at, Visit.id)))
+
+
+def _with_events(visits: list[Visit]) -> list[dict[str, object]]:
     events: dict[int, list[dict[str, object]]] = {v.id: [] for v in visits}
     if visits:
         for event in (
@@ -107,6 +120,16 @@ def _visits_with_events(user_id: int) -> list[dict[str, object]]:
     return [
         {**{name: _json(getattr(v, name)) for name in VISIT_FIELDS}, "events": events[v.id]}
         for v in visits
+    ]
+
+
+def _clickhouse_with_events(found: list[dict[str, Any]]) -> list[dict[str, object]]:
+    by_visit: dict[int, list[dict[str, object]]] = {v["id"]: [] for v in found}
+    for row in clickhouse_people.events_of(list(by_visit)):
+        by_visit[row["visit_id"]].append({name: _json(row[name]) for name in EVENT_FIELDS})
+    return [
+        {**{name: _json(v[name]) for name in VISIT_FIELDS}, "events": by_visit[v["id"]]}
+        for v in found
     ]
 
 
@@ -143,29 +166,41 @@ def erase_user(user_id: int, visitor_ids: Iterable[str] = ()) -> dict[str, int]:
     for it (PostgreSQL's lock, SQLite's write lock) or stored its batch already, and a writer
     after it drops the lines. A failure there rolls the tombstones back and raises.
     """
+    return _erase(user_id, visitor_ids)
+
+
+def erase_browsers(visitor_ids: Iterable[str]) -> dict[str, int]:
+    """Erase every visit, event and interest profile of these browsers (a person with no
+    account whose leads name the browser they were sent from); counts of rows. Everything
+    ``erase_user`` says of the browsers holds here too."""
+    named = [v for v in visitor_ids if isinstance(v, str) and is_visitor_id(v)]
+    return _erase(None, named) if named else {}
+
+
+def _erase(user_id: int | None, visitor_ids: Iterable[str]) -> dict[str, int]:
     with database.atomic():
         ErasureTombstone.serialise(erasing=True)  # held until the caller's transaction commits
-        visitors = sorted(
-            _stored_visitors(user_id)
-            | {v for v in visitor_ids if isinstance(v, str) and is_visitor_id(v)}
-        )
+        named = {v for v in visitor_ids if isinstance(v, str) and is_visitor_id(v)}
+        visitors = sorted(named if user_id is None else _stored_visitors(user_id) | named)
         expires_at = clock.now() + datetime.timedelta(
             days=float(setting("ANALYTICS_TOMBSTONE_DAYS"))
         )
         ErasureTombstone.add(
-            [ErasureTombstone.digest_of("u", user_id)]
+            ([] if user_id is None else [ErasureTombstone.digest_of("u", user_id)])
             + [ErasureTombstone.digest_of("v", visitor) for visitor in visitors],
             expires_at,
         )
-        visit_ids = Visit.select(Visit.id).where(
-            (Visit.user_id == user_id) | Visit.visitor_id.in_(visitors)
-        )
-        profile_ids = [
-            p.id
-            for p in InterestProfile.select(InterestProfile.id).where(
-                (InterestProfile.user_id == user_id) | InterestProfile.visitor_id.in_(visitors)
+        # never ``user_id == None``: peewee makes that IS NULL, every anonymous visit
+        of_visit = Visit.visitor_id.in_(visitors)
+        of_event = Event.visit.in_(Visit.select(Visit.id).where(of_visit))
+        of_profile = InterestProfile.visitor_id.in_(visitors)
+        if user_id is not None:
+            of_visit |= Visit.user_id == user_id
+            of_event = (Event.user_id == user_id) | Event.visit.in_(
+                Visit.select(Visit.id).where(of_visit)
             )
-        ]
+            of_profile |= InterestProfile.user_id == user_id
+        profile_ids = [p.id for p in InterestProfile.select(InterestProfile.id).where(of_profile)]
         scores = 0
         if profile_ids:
             scores = InterestScore.delete().where(InterestScore.profile.in_(profile_ids)).execute()
@@ -180,14 +215,8 @@ def erase_user(user_id: int, visitor_ids: Iterable[str] = ()) -> dict[str, int]:
         if clickhouse_client.active():
             counts.update(clickhouse_people.erase(user_id, visitors))
         else:
-            counts["events"] = (
-                Event.delete()
-                .where((Event.user_id == user_id) | Event.visit.in_(visit_ids))
-                .execute()
-            )
-            counts["visits"] = (
-                Visit.delete().where((Visit.user_id == user_id) | Visit.visitor_id.in_(visitors))
-            ).execute()
+            counts["events"] = Event.delete().where(of_event).execute()
+            counts["visits"] = Visit.delete().where(of_visit).execute()
     counts["rollup_rows"] = rollups.forget_visitors(visitors)
     state = current_app.extensions.get("analytics") if has_app_context() else None
     if isinstance(state, Analytics):

@@ -179,6 +179,11 @@ def _conversions(ids: list[str]) -> list[tuple[str, str, int, datetime.datetime]
     return found
 
 
+def browsers_of(conversion_ids: Iterable[object]) -> set[str]:
+    """The browsers (visitor ids) that sent the stored conversions among ``conversion_ids``."""
+    return {visitor for _, visitor, _, _ in _conversions(valid_ids(conversion_ids))}
+
+
 def _visits(
     visitors: list[str], start: datetime.datetime, end: datetime.datetime
 ) -> list[dict[str, Any]]:

@@ -63,10 +63,13 @@ def visitors_of(user_id: int) -> set[str]:
     return {str(row[0]) for row in rows}
 
 
-def erase(user_id: int, visitors: Sequence[str]) -> dict[str, int]:
-    """Delete every event and visit of the user or of these browsers; counts of what went."""
-    where = "user_id = {user:Int64} OR visitor_id IN {visitors:Array(String)}"
-    params: dict[str, object] = {"user": user_id, "visitors": list(visitors)}
+def erase(user_id: int | None, visitors: Sequence[str]) -> dict[str, int]:
+    """Delete every event and visit of the user (None: no account) or of these browsers;
+    counts of what went."""
+    who = _who(user_id, visitors)
+    if who is None:
+        return {"events": 0, "visits": 0}
+    where, params = who
     events = int(client.scalar(f"SELECT count() FROM event WHERE {where}", params) or 0)  # noqa: S608
     visits = int(client.scalar(f"SELECT count() FROM visit FINAL WHERE {where}", params) or 0)  # noqa: S608
     if events:

@@ -424,6 +424,49 @@ def test_the_touches_are_in_the_export_and_go_with_the_erasure(app):
         assert attribution.site_leads(utcnow().date(), utcnow().date()) == []
 
 
+@BOTH_STORES
+def test_a_person_without_account_gets_and_loses_the_visits_of_the_browser_they_sent_from(app):
+    """The lead's conversion names the browser; its visits are the sender's, account or not:
+    in the export, and gone with the erasure, while another browser's visits stay."""
+    conversion = str(uuid.uuid4())
+    sender, stranger = "d" * 32, "e" * 32
+    start = utcnow() - 2 * DAY
+    with app.app_context():
+        write_lines(
+            [
+                visit_line(start, visitor=sender, landing="/produkter", pages=3),
+                visit_line(start + DAY, visitor=sender, conversion=conversion),
+                visit_line(start, visitor=stranger, landing="/kurser"),
+            ]
+        )
+        lead = make_lead(1, created_at=utcnow(), conversion_id=conversion)
+        email = lead.contact.email
+        assert User.select().where(User.email == email).count() == 0
+
+        exported = person_data(email)["analytics"]["sending_browser_visits"]
+        assert {visit["visitor_id"] for visit in exported} == {sender}
+        assert [len(visit["events"]) for visit in exported] == [3, 3]
+        assert exported[0]["events"][0]["path"] == "/produkter"
+
+        counts = erase_person(email)
+        assert counts["analytics_visits"] == 2 and counts["analytics_events"] == 6
+        assert analytics.browser_visits([sender]) == []
+        [kept] = analytics.browser_visits([stranger])
+        assert kept["events"][0]["path"] == "/kurser"
+
+
+def test_a_person_whose_forms_carry_no_conversion_erases_no_browser(app):
+    """No statistics consent, no conversion id: nothing in analytics is the person's, and an
+    erasure must not reach anonymous visits (a missing user id is never ``user_id IS NULL``)."""
+    with app.app_context():
+        write_lines([visit_line(utcnow() - DAY, visitor="f" * 32)])
+        lead = make_lead(1, created_at=utcnow())
+        assert "sending_browser_visits" not in person_data(lead.contact.email)["analytics"]
+        counts = erase_person(lead.contact.email)
+        assert not any(n for name, n in counts.items() if name.startswith("analytics_"))
+        assert len(analytics.browser_visits(["f" * 32])) == 1
+
+
 # -- the report -------------------------------------------------------------------------------
 
 
