@@ -123,3 +123,25 @@ def test_a_segment_renamed_while_counted_is_still_counted(tmp_path, monkeypatch)
     monkeypatch.setattr("builtins.open", claim_first)
     assert spool.pending_lines() == 3
     assert claimed  # the race did happen
+
+
+def test_an_erasure_drops_the_quarantined_lines_of_its_user_and_browsers_only(tmp_path):
+    spool = Spool(tmp_path)
+    mine, other = "a" * 32, "b" * 32
+    lines = {
+        "user": '{"u":7,"v":"' + other + '"}',
+        "browser": '{"u":null,"v":"' + mine + '"}',
+        "anonymous": '{"u":null,"v":"' + other + '"}',
+        "cut short": '{"u":7,"v":"' + other,
+    }
+    spool.quarantine([{"error": "x", "tries": 3, "line": line} for line in lines.values()])
+
+    def kept() -> list[str]:
+        return [json.loads(row)["line"] for row in spool.quarantine_path.read_text().splitlines()]
+
+    # no account: only the browser's line goes; None is not the missing "u" of anonymous lines
+    assert spool.forget_quarantined(None, {mine}) == 1
+    assert kept() == [lines["user"], lines["anonymous"], lines["cut short"]]
+    assert spool.forget_quarantined(7, set()) == 2
+    assert kept() == [lines["anonymous"]]
+    spool.close()
