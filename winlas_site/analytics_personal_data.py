@@ -18,7 +18,7 @@ def sending_browsers(person: Person) -> set[str]:
     A form sent with statistics consent keeps its conversion event's id (issue 16); that event
     names the pseudonymous browser, whose visits are then the person's as much as those made
     logged in, account or not."""
-    ids: list[str] = []
+    ids: list[str | None] = []
     if person.contact is not None:
         query = Lead.select(Lead.conversion_id).where(
             (Lead.contact == person.contact) & Lead.conversion_id.is_null(False)
