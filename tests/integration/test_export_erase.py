@@ -263,7 +263,7 @@ def test_the_export_page_summarises_the_file(app, client):
     html = client.get("/konto/export").get_data(as_text=True)
     assert "/konto/export.json" in html
     assert "Förfrågningar" in html and "Kursanmälningar" in html
-    assert "dietary_choices" in html  # the inventory: field, category, purpose, retention
+    assert "Dina kursanmälningar: kurstillfälle, status, kostavvikelser" in html  # inventory
     # the section names follow the reader's language, also after a page in the other one
     client.get("/sprak/en")
     english = client.get("/konto/export").get_data(as_text=True)

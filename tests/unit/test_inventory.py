@@ -2,6 +2,7 @@
 has a place in the data export."""
 
 import peewee
+import pytest
 
 from winlas_site import inventory
 from winlas_site.account.data import EXPORT_SECTIONS
@@ -19,7 +20,7 @@ def test_every_personal_data_model_has_a_place_in_the_export():
 
 def test_every_personal_data_model_has_a_retention_rule():
     for model in inventory.personal_models():
-        assert model._meta.table_name in inventory.RETENTION
+        assert model._meta.table_name in inventory.ABOUT
 
 
 def test_the_inventory_lists_field_category_purpose_and_retention():
@@ -27,7 +28,10 @@ def test_the_inventory_lists_field_category_purpose_and_retention():
     email = entries[("user", "email")]
     assert email.category == "contact"
     assert "authentication" in email.purpose
-    assert "730" in email.retention
+    # in plain words, from the settings' defaults outside an app: no setting's name
+    assert email.retention.startswith("Så länge kontot används")
+    assert "2 år efter din senaste inloggning" in email.retention
+    assert "WINLAS_" not in email.retention
     assert ("visit", "ip_anonymised") in entries
     assert ("registration", "dietary_choices") in entries
 
@@ -74,3 +78,38 @@ def test_names_that_only_look_alike_are_not_personal():
             table_name = "thing_example"
 
     assert inventory.personal_looking_fields(Thing) == []
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "language", "words"),
+    [
+        (730, "day", "sv", "2 år"),
+        (425, "day", "sv", "425 dagar"),
+        (1, "day", "en", "1 day"),
+        (24, "month", "en", "2 years"),
+        (13, "month", "sv", "13 månader"),
+        (30, "minute", "sv", "30 minuter"),
+        (12, "hour", "en", "12 hours"),
+        (30.0, "day", "en", "30 days"),
+    ],
+    ids=[
+        "years-sv",
+        "days-sv",
+        "one-day-en",
+        "months-as-years-en",
+        "months-sv",
+        "minutes-sv",
+        "hours-en",
+        "float-days-en",
+    ],
+)
+def test_durations_are_said_in_words(amount, unit, language, words):
+    assert inventory.duration(amount, unit, language) == words
+
+
+def test_every_retention_names_only_durations_it_knows():
+    for language in ("sv", "en"):
+        spans = inventory.durations(language)
+        for table in inventory.ABOUT:
+            text = inventory.kept(table, language, spans)
+            assert "{" not in text and "_DAYS" not in text and "_MONTHS" not in text, table

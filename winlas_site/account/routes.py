@@ -24,7 +24,7 @@ import analytics
 
 # ``preferences`` as a module, used by attribute: it imports account.models, whose package
 # imports this module, so its names may not exist yet while this module loads
-from .. import consent, preferences
+from .. import consent, inventory, preferences
 from ..auth.models import Organisation, User, normalise_email
 from ..consent.models import ConsentRecord
 from ..courses.models import Registration
@@ -62,14 +62,18 @@ def _browser() -> dict:
     return {"consent_id": _consent_id(), "visitor_ids": (visitor[:32],) if visitor else ()}
 
 
-def _profile_form(formdata=None) -> ProfileForm:
+def _profile_form(formdata=None, contact: Contact | None = None) -> ProfileForm:
+    """The personal fields: as posted, or (``formdata`` None) as stored, with ``contact`` the
+    person's CRM contact."""
     form = ProfileForm(formdata=formdata)
     if formdata is None:
         user = current_user
         form.first_name.data = user.first_name
         form.last_name.data = user.last_name
         form.email.data = user.email
-        form.work_phone.data = user.work_phone
+        # the account's own number; else the one the CRM contact holds (given in an inquiry
+        # or a sign-up, or taken by staff on the phone). Saving writes both (update_profile).
+        form.work_phone.data = user.work_phone or (contact.work_phone if contact else "")
     return form
 
 
@@ -104,7 +108,7 @@ def _page(profile_form=None, preferences_form=None, status=200):
     return (
         render_template(
             "account/index.html",
-            profile_form=profile_form or _profile_form(),
+            profile_form=profile_form or _profile_form(contact=contact),
             preferences_form=preferences_form or _preferences_form(),
             registrations=Registration.of_user(user),
             leads=leads,
@@ -206,7 +210,12 @@ def export():
     """A readable summary of the export, with the download button (P12)."""
     found = person.person_data(current_user.email, user=current_user, **_browser())
     return (
-        render_template("account/export.html", data=found, counts=person.summary(found)),
+        render_template(
+            "account/export.html",
+            data=found,
+            counts=person.summary(found),
+            inventory=inventory.described(),
+        ),
         200,
         PRIVATE,
     )
