@@ -290,6 +290,15 @@ def collect(req: Request, user_id: int | None, host: str) -> Reply:
     return response
 
 
+def _click_target(value: str | None, host: str) -> str:
+    """Where a clicked link leads (a path, host + path, or a scheme), or '' for anything
+    that is not a link. The tracker before issue 17 sent a button's tag as its target
+    ("button"), and the reports, which key a click by its target before its name, listed
+    every button as one row "button"; a click on a button is known by its name."""
+    target = _target(value or "", host)
+    return target if "/" in target or target.endswith(":") else ""
+
+
 def _enrich(event: IncomingEvent, host: str) -> SpoolEvent:
     path, utm = _scrub(event.url)
     item: SpoolEvent = {"id": event.id, "type": event.type, "ts": event.ts, "path": path}
@@ -303,7 +312,7 @@ def _enrich(event: IncomingEvent, host: str) -> SpoolEvent:
             if value:
                 item[key] = value
     elif event.type == "click":
-        item["target"] = _target(event.target, host)
+        item["target"] = _click_target(event.target, host)
         item["name"] = _label(event.name)
     else:
         item["ms"] = event.ms

@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from . import clock, profiles
-from .csvexport import to_csv
+from .csvexport import request_language, to_csv
 from .dashboard.budget import budgeted, too_heavy_page
 from .host import People
 from .line import is_visitor_id
@@ -255,7 +255,8 @@ def segment() -> str:
 @bp.get("/segment.csv")
 @budgeted(_too_heavy)
 def segment_csv() -> Response:
-    """The same segment as CSV: one line per profile, with the person when known."""
+    """The same segment as CSV: one line per profile, with the person when known, the topic
+    in words, the score a number in the reader's language, the last event's day."""
     query = _segment_query()
     rows, people = _segment_rows(query)
     header = [
@@ -272,6 +273,8 @@ def segment_csv() -> Response:
         "last_event_at",
     ]
 
+    topic = _label(query.topic, topic_labels())
+
     def line(row: profiles.SegmentRow) -> list[object]:
         who = people.get(row.user_id, {})
         return [
@@ -280,17 +283,19 @@ def segment_csv() -> Response:
             who.get("name", ""),
             who.get("email", ""),
             who.get("organisation", ""),
-            query.topic,
-            f"{row.score:.2f}",
+            topic,
+            round(row.score, 2),
             row.pageviews,
             row.clicks,
             row.conversions,
-            row.last_event_at.isoformat(timespec="seconds"),
+            # the day, as the segment page shows it (a number with the reader's decimal mark,
+            # a day Excel reads as a date: issue 17)
+            row.last_event_at.date(),
         ]
 
     filename = f"segment-{query.topic.replace(':', '-')}-{query.days}d.csv"
     return Response(
-        to_csv(header, (line(r) for r in rows)),
+        to_csv(header, (line(r) for r in rows), language=request_language()),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

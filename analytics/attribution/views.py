@@ -11,11 +11,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from .. import clock
-from ..csvexport import to_csv
+from ..csvexport import page_words, plain, request_language, to_csv
 from ..dashboard.data import Selection
 from ..dashboard.pages import marketers_only, selection_context
 from ..state import current
-from .report import DEFAULT_DIMENSION, DIMENSIONS, MODELS, build, csv_columns
+from .report import DEFAULT_DIMENSION, DIMENSIONS, MODELS, Report, build, csv_columns
 from .touches import LOOKBACK_DAYS
 
 bp = marketers_only(
@@ -79,6 +79,17 @@ def index() -> str:
     )
 
 
+def csv_rows(report: Report) -> list[list[Any]]:
+    """The report's CSV rows in the words of its page: the model's title ("Första kontakt"),
+    the key as ``key_text`` prints it ("okänd", "(ingen kampanj)", a source in words)."""
+    words = page_words("analytics/attribution/_macros.html")
+    keys = [(model, row.key) for model in MODELS for row in report.sides[model].rows]
+    return [
+        [str(words.model_titles[model]), plain(words.key_text(report.dimension, key)), *row[2:]]
+        for (model, key), row in zip(keys, report.csv_rows(), strict=True)
+    ]
+
+
 @bp.get("/export.csv")
 def export() -> Response:
     """The same report as CSV: one row per model and key."""
@@ -87,7 +98,7 @@ def export() -> Response:
     period = selection.period
     filename = f"kunder-{dimension}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(
-        to_csv(csv_columns(), report.csv_rows()),
+        to_csv(csv_columns(), csv_rows(report), language=request_language()),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )

@@ -20,7 +20,7 @@ from flask_babel import gettext
 
 from .. import clock, reports
 from ..attribution.report import top_campaigns_in
-from ..csvexport import to_csv
+from ..csvexport import page_words, plain, request_language, to_csv
 from ..dashboard_models import (
     Annotation,
     DuplicateName,
@@ -45,7 +45,7 @@ from .data import (
     overview,
 )
 from .forms import AnnotationForm, DeleteForm, SavedViewForm
-from .pages import marketers_only, selection_context
+from .pages import country_name, marketers_only, selection_context
 
 # the templates are analytics' own, under analytics/templates/analytics/ (a name no site
 # template uses); they extend the host's base.html
@@ -176,6 +176,21 @@ def table(name: str) -> str:
     return render_template("analytics/dashboard/table.html", table=found, **page_context(selection))
 
 
+def csv_rows(found: Table) -> list[list[Any]]:
+    """A table's CSV rows in the words its HTML table shows: a key as ``key_text`` prints it
+    (figures, sources and devices in words, countries by name, "(okänt)" for the empty key),
+    notes as ``note_text``; numbers stay numbers (``Table.csv_rows`` rounds them)."""
+    words = page_words("analytics/dashboard/_macros.html", country_name=country_name)
+    notes = [index for index, (_key, kind) in enumerate(found.columns) if kind == "notes"]
+    out = []
+    for raw, row in zip(found.rows, found.csv_rows(), strict=True):
+        row[0] = plain(words.key_text(found.name, raw[0]))
+        for index in notes:
+            row[index] = " | ".join(note_text(note) for note in raw[index])
+        out.append(row)
+    return out
+
+
 @bp.get("/export/<name>.csv")
 @budgeted(_too_heavy)
 def export(name: str) -> Response:
@@ -184,7 +199,7 @@ def export(name: str) -> Response:
     period = selection.period
     filename = f"{name}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(
-        to_csv([key for key, _kind in found.columns], found.csv_rows()),
+        to_csv([key for key, _kind in found.columns], csv_rows(found), language=request_language()),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )

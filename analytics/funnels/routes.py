@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from .. import clock, reports
-from ..csvexport import to_csv
+from ..csvexport import page_words, request_language, to_csv
 from ..dashboard.budget import budgeted, too_heavy_page
 from ..dashboard.data import Selection
 from ..dashboard.pages import marketers_only
@@ -21,7 +21,7 @@ from ..dashboard.views import page_context as dashboard_context
 from .chart import funnel_chart
 from .forms import FunnelForm
 from .models import CONVERSION_NAMES, Funnel, InvalidFunnel
-from .report import CSV_COLUMNS
+from .report import CSV_COLUMNS, FunnelReport
 from .report import report as count
 
 bp = marketers_only(
@@ -122,6 +122,20 @@ def report(funnel_id: int) -> str:
     )
 
 
+def csv_rows(found: FunnelReport) -> list[list[object]]:
+    """The report's CSV rows with each step's kind and a conversion in the words of the
+    funnel pages (``_steps.html``: "Sida", "Konvertering", "Offertförfrågan")."""
+    words = page_words("analytics/funnels/_steps.html")
+    out = []
+    for step_row, row in zip(found.rows, found.csv_rows(), strict=True):
+        kind, value = step_row.step.kind, step_row.step.value
+        row[1] = str(words.kind_labels.get(kind, kind))
+        if kind == "conversion":
+            row[2] = str(words.conversion_labels.get(value, value))
+        out.append(row)
+    return out
+
+
 @bp.get("/<int:funnel_id>.csv")
 @budgeted(_too_heavy)
 def export(funnel_id: int) -> Response:
@@ -132,7 +146,7 @@ def export(funnel_id: int) -> Response:
     period = selection.period
     filename = f"funnel-{funnel.id}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(
-        to_csv(CSV_COLUMNS, found.csv_rows()),
+        to_csv(CSV_COLUMNS, csv_rows(found), language=request_language()),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )

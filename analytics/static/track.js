@@ -69,8 +69,11 @@
   d.addEventListener("click", function (e) {
     var el = e.target.closest && e.target.closest("a[href],button,[data-track]");
     if (!el || el.closest("[data-consent-banner]")) return;
-    push({ type: "click", target: el.href ? clean(el.href) : el.tagName.toLowerCase(),
-      name: label(el.getAttribute("data-track") || el.textContent) });
+    // a link by where it leads; anything else by its name alone (its data-track, label or
+    // text), never by its tag: "button" named every button alike (issue 17)
+    push({ type: "click", target: el.href ? clean(el.href) : "",
+      name: label(el.getAttribute("data-track") || el.getAttribute("aria-label")
+        || el.textContent || el.getAttribute("title")) });
     // a link may unload the page, and a beacon sent then is the least sure: send its time now
     if (/^https?:$/.test(el.protocol)) { leave(); resume(); } else flush();
   }, true);

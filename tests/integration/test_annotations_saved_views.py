@@ -63,7 +63,7 @@ def timeseries_chart(html: str) -> str:
 
 def csv_rows(response) -> list[list[str]]:
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True)[1:])))
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True)[1:]), delimiter=";"))
 
 
 # ---------------------------------------------------------------------------- notes
@@ -272,8 +272,9 @@ def test_a_sent_newsletter_and_a_published_article_note_themselves(marketer, app
     # the site's own are not the marketers' to delete: not in the list of notes
     assert "Nyheter i november" not in marketer.get("/dashboard/annotations").get_data(as_text=True)
     exported = csv_rows(marketer.get("/dashboard/export/timeseries.csv?period=7d"))
+    # the CSV says it in the table's words (issue 17)
     assert {row[0]: row[-1] for row in exported[1:]}["2026-11-17"] == (
-        "[newsletter] Nyheter i november"
+        "Nyhetsbrev skickat: Nyheter i november"
     )
 
 

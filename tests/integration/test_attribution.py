@@ -612,7 +612,9 @@ def test_the_csv_has_both_models_and_neutralised_keys(app, client, login_as):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0] == [
         "model",
         "key",
@@ -624,10 +626,12 @@ def test_the_csv_has_both_models_and_neutralised_keys(app, client, login_as):
         "won_rate",
         "median_days_to_win",
     ]
+    # the models and the unknown key in the page's words, Swedish decimals (issue 17)
     by_key = {(row[0], row[1]): row for row in rows[1:]}
-    assert by_key[("first", "skolbibliotek-host")][2:6] == ["4", "0", "3", "2"]
-    assert by_key[("first", "skolbibliotek-host")][6:] == ["0.75", "0.5", "7.0"]
-    assert ("last", "") in by_key  # the unknown row (and no-campaign) keep an empty key
+    assert by_key[("Första kontakt", "skolbibliotek-host")][2:6] == ["4", "0", "3", "2"]
+    assert by_key[("Första kontakt", "skolbibliotek-host")][6:] == ["0,75", "0,5", "7,0"]
+    assert ("Senaste kontakt", "okänd") in by_key  # the unknown row says so
+    assert {row[0] for row in rows[1:]} == {"Första kontakt", "Senaste kontakt"}
     assert all(not row[1].startswith("=") for row in rows[1:])
 
 

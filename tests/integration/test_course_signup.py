@@ -780,7 +780,7 @@ def test_the_csv_lists_participants_and_neutralises_formulas(
     assert response.mimetype == "text/csv"
     assert response.headers["Cache-Control"] == "no-store"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig")), delimiter=";"))
     header, first = rows[0], rows[1]
     assert header[:4] == ["session", "status", "waitlist_position", "first_name"]
     cells = dict(zip(header, first, strict=True))
@@ -790,7 +790,9 @@ def test_the_csv_lists_participants_and_neutralises_formulas(
     assert cells["work_phone"] == "'-123"
     assert cells["dietary_other"] == "'-laktos"
     assert cells["email"] == "anna.berg@exempel.se"
-    assert [row[1] for row in rows[1:]] == ["confirmed", "confirmed", "waitlisted"]
+    # statuses and diets in the participants page's words (issue 17)
+    assert [row[1] for row in rows[1:]] == ["Bekräftad", "Bekräftad", "Väntelista"]
+    assert cells["dietary"] == "Annat"
     assert rows[3][2] == "1"
 
 

@@ -166,5 +166,5 @@ def test_the_csv_neutralises_formulas(app, client, staff):
     response = client.get("/crm/leads.csv")
     text = response.get_data(as_text=True)
     assert response.mimetype == "text/csv"
-    assert "'=HYPERLINK" in text and ",'+1," in text and ",'-2," in text and "'@SUM" in text
+    assert "'=HYPERLINK" in text and ";'+1;" in text and ";'-2;" in text and "'@SUM" in text
     assert "no-store" in response.headers["Cache-Control"]

@@ -116,10 +116,10 @@ def test_the_default_is_newest_first_and_the_csv_has_the_lists_rows(client, sort
     ]
     listed = ids_in(client.get("/crm/?sortera=namn&ordning=desc&status=").get_data(as_text=True))
     csv = client.get("/crm/leads.csv?sortera=namn&ordning=desc").get_data(as_text=True)
-    assert [int(line.split(",")[0]) for line in csv.splitlines()[1:]] == listed
+    assert [int(line.split(";")[0]) for line in csv.splitlines()[1:]] == listed
     filtered = client.get("/crm/leads.csv?sortera=inkom&ordning=asc&typ=quote")
     rows = filtered.get_data(as_text=True).splitlines()[1:]
-    assert [int(line.split(",")[0]) for line in rows] == [sortable[3]]
+    assert [int(line.split(";")[0]) for line in rows] == [sortable[3]]
 
 
 def test_pagination_keeps_the_filters_and_the_sort(app, client, staff):

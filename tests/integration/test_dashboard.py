@@ -136,7 +136,14 @@ def rows(response) -> list[list[str]]:
     assert response.mimetype == "text/csv"
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
+    # issue 17: ";" between cells, decimals with a comma (the default language is Swedish)
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def number(cell: str) -> float:
+    """A Swedish CSV number ("0,3333") as a float."""
+    assert "." not in cell
+    return float(cell.replace(",", "."))
 
 
 def as_dict(table: list[list[str]]) -> dict[str, dict[str, str]]:
@@ -188,21 +195,23 @@ def test_the_header_links_the_dashboard_and_profiles_for_marketers_only(client, 
 
 
 def test_key_figures_match_the_hand_computed_traffic_and_compare_with_before(marketer, traffic):
+    # the figures by the names the page gives them (issue 17: words, not codes)
     figures = as_dict(rows(marketer.get("/dashboard/export/summary.csv?period=7d")))
-    assert figures["visitors"]["current"] == "2"
-    assert figures["visits"]["current"] == "3"
-    assert figures["pageviews"]["current"] == "4"
-    assert float(figures["pages_per_visit"]["current"]) == pytest.approx(4 / 3, abs=1e-4)
-    assert float(figures["bounce_rate"]["current"]) == pytest.approx(1 / 3, abs=1e-4)
+    assert figures["Unika besökare"]["current"] == "2"
+    assert figures["Besök"]["current"] == "3"
+    assert figures["Sidvisningar"]["current"] == "4"
+    assert number(figures["Sidor per besök"]["current"]) == pytest.approx(4 / 3, abs=1e-4)
+    assert number(figures["Avvisningsfrekvens"]["current"]) == pytest.approx(1 / 3, abs=1e-4)
     # (120 + 0 + 60) s over 3 visits
-    assert float(figures["avg_visit_seconds"]["current"]) == 60
+    assert number(figures["Genomsnittlig besökstid"]["current"]) == 60
     # 30 s of engagement over 4 page views
-    assert float(figures["avg_engaged_seconds_per_page"]["current"]) == 7.5
+    assert number(figures["Engagerad tid per sida"]["current"]) == 7.5
     # the previous 7 days: C alone, one page view
-    assert figures["visitors"]["previous"] == "1"
-    assert float(figures["visitors"]["change"]) == 1.0  # +100 %
-    assert float(figures["pageviews"]["change"]) == 3.0
-    assert float(figures["bounce_rate"]["change"]) == pytest.approx(-2 / 3, abs=1e-4)
+    assert figures["Unika besökare"]["previous"] == "1"
+    assert number(figures["Unika besökare"]["change"]) == 1.0  # +100 %
+    assert number(figures["Sidvisningar"]["change"]) == 3.0
+    # a negative change is a number, not a neutralised formula
+    assert number(figures["Avvisningsfrekvens"]["change"]) == pytest.approx(-2 / 3, abs=1e-4)
 
 
 def test_the_page_shows_the_figures_the_change_and_each_definition(marketer, traffic):
@@ -235,22 +244,23 @@ def test_tables_list_pages_sources_places_technology_and_clicks(marketer, traffi
             "key": "/produkter",
             "pageviews": "2",
             "visits": "2",
-            "avg_engaged_seconds": "15.0",
+            "avg_engaged_seconds": "15,0",
         },
         "/kontakt": {
             "key": "/kontakt",
             "pageviews": "1",
             "visits": "1",
-            "avg_engaged_seconds": "0.0",
+            "avg_engaged_seconds": "0,0",
         },
-        "/": {"key": "/", "pageviews": "1", "visits": "1", "avg_engaged_seconds": "0.0"},
+        "/": {"key": "/", "pageviews": "1", "visits": "1", "avg_engaged_seconds": "0,0"},
     }
     sources = as_dict(rows(marketer.get("/dashboard/export/source.csv?period=7d")))
-    assert {key: row["visits"] for key, row in sources.items()} == {"direct": "2", "search": "1"}
+    # sources and devices in words, countries by name, as on the page (issue 17)
+    assert {key: row["visits"] for key, row in sources.items()} == {"Direkt": "2", "Sökmotor": "1"}
     countries = as_dict(rows(marketer.get("/dashboard/export/country.csv?period=7d")))
-    assert {key: row["visits"] for key, row in countries.items()} == {"SE": "2", "NO": "1"}
+    assert {key: row["visits"] for key, row in countries.items()} == {"Sverige": "2", "Norge": "1"}
     devices = as_dict(rows(marketer.get("/dashboard/export/device.csv?period=7d")))
-    assert devices["mobile"]["bounce_rate"] == "1.0"
+    assert devices["Mobil"]["bounce_rate"] == "1,0"
     downloads = rows(marketer.get("/dashboard/export/download.csv?period=7d"))
     assert downloads == [["target", "clicks"], ["/filer/broschyr.pdf", "1"]]
     outbound = rows(marketer.get("/dashboard/export/outbound.csv?period=7d"))
@@ -264,10 +274,10 @@ def test_tables_list_pages_sources_places_technology_and_clicks(marketer, traffi
 def test_conversion_rate_per_landing_page_and_campaign(marketer, traffic):
     entry = as_dict(rows(marketer.get("/dashboard/export/entry.csv?period=30d")))
     assert entry["/produkter"]["conversions"] == "1"
-    assert float(entry["/produkter"]["conversion_rate"]) == pytest.approx(1 / 3, abs=1e-4)
+    assert number(entry["/produkter"]["conversion_rate"]) == pytest.approx(1 / 3, abs=1e-4)
     campaigns = as_dict(rows(marketer.get("/dashboard/export/campaign.csv?period=30d")))
     assert campaigns["vinter"]["conversions"] == "1"
-    assert campaigns["vinter"]["conversion_rate"] == "1.0"
+    assert campaigns["vinter"]["conversion_rate"] == "1,0"
 
 
 def test_the_time_series_chart_and_its_table_show_the_same_numbers(marketer, traffic):
@@ -306,12 +316,12 @@ def test_today_is_shown_per_hour_and_twelve_months_per_month(marketer, traffic):
 
 def test_a_filter_applies_to_every_report_and_can_be_removed(marketer, traffic):
     figures = as_dict(rows(marketer.get("/dashboard/export/summary.csv?period=7d&country=no")))
-    assert figures["visits"]["current"] == "1"
+    assert figures["Besök"]["current"] == "1"
     pages = as_dict(rows(marketer.get("/dashboard/export/page.csv?period=7d&device=mobile")))
     assert list(pages) == ["/produkter"]
     # the page filter keeps visits that viewed the page
     by_page = as_dict(rows(marketer.get("/dashboard/export/summary.csv?period=7d&page=/kontakt")))
-    assert by_page["visits"]["current"] == "1"
+    assert by_page["Besök"]["current"] == "1"
     html = marketer.get("/dashboard/?period=7d&country=NO&device=mobile").get_data(as_text=True)
     assert "filter-chip" in html
     removal = re.findall(r'<li class="filter-chip">.*?<a href="([^"]+)"', html, re.S)
@@ -340,7 +350,7 @@ def test_a_custom_period_is_kept_in_every_link(marketer, traffic):
             )
         )
     )
-    assert figures["visits"]["current"] == "2"
+    assert figures["Besök"]["current"] == "2"
 
 
 def test_the_full_table_page_lists_every_row(marketer, traffic):
@@ -395,9 +405,9 @@ def test_conversions_and_consent_decisions_per_day_come_from_the_site(marketer, 
         "accept_all": "2",
         "reject_all": "1",
         "custom": "1",
-        "accept_all_rate": "0.5",
-        "reject_all_rate": "0.25",
-        "custom_rate": "0.25",
+        "accept_all_rate": "0,5",
+        "reject_all_rate": "0,25",
+        "custom_rate": "0,25",
     }
     html = marketer.get("/dashboard/?period=7d").get_data(as_text=True)
     chart = re.search(r'data-chart="chart-conversions".*?</svg>', html, re.S).group(0)

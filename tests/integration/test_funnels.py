@@ -728,7 +728,7 @@ def test_the_report_keeps_the_period_and_filters_and_the_csv_says_the_same(app, 
     )
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO(text[1:])))
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert rows == [
         [
             "step",
@@ -740,9 +740,10 @@ def test_the_report_keeps_the_period_and_filters_and_the_csv_says_the_same(app, 
             "dropped",
             "drop_rate",
         ],
-        ["1", "page", "/produkter/*", "3", "", "1.0", "0", ""],
-        ["2", "page", "/kontakt/offert", "2", "0.6667", "0.6667", "1", "0.3333"],
-        ["3", "conversion", "quote", "2", "1.0", "0.6667", "0", "0.0"],
+        # kinds and conversions in the funnel page's words, Swedish decimals (issue 17)
+        ["1", "Sida", "/produkter/*", "3", "", "1,0", "0", ""],
+        ["2", "Sida", "/kontakt/offert", "2", "0,6667", "0,6667", "1", "0,3333"],
+        ["3", "Konvertering", "Offertförfrågan", "2", "1,0", "0,6667", "0", "0,0"],
     ]
 
 

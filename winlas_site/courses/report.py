@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 
+from flask_babel import lazy_gettext as _l
+
+from ..i18n import swedish_time
 from .models import DIETARY_CHOICES, Course, CourseSession, Registration, RegistrationSeminar
 
 CSV_HEADER = [
@@ -22,6 +25,20 @@ CSV_HEADER = [
     "registered_at",
     "cancelled_at",
 ]
+# the CSV's words for a status and a dietary code: the participants page's (participants.html)
+CSV_STATUS_LABELS = {
+    "confirmed": _l("Bekräftad"),
+    "waitlisted": _l("Väntelista"),
+    "cancelled": _l("Avbokad"),
+}
+CSV_DIETARY_LABELS = {
+    "vegetarian": _l("Vegetarisk"),
+    "vegan": _l("Vegansk"),
+    "gluten": _l("Glutenfri"),
+    "lactose": _l("Laktosfri"),
+    "nuts": _l("Nötallergi"),
+    "other": _l("Annat"),
+}
 
 
 @dataclasses.dataclass
@@ -93,24 +110,26 @@ def course_report(course: Course) -> list[SessionReport]:
 
 
 def csv_rows(reports: list[SessionReport]):
-    """The rows of the participants' CSV (cells are neutralised by ``to_csv``)."""
+    """The rows of the participants' CSV: statuses and diets in the participants page's words,
+    sign-up and cancellation times in Swedish local time (cells are neutralised by ``to_csv``)."""
     for report in reports:
         session = report.session
-        label = f"{session.starts_at:%Y-%m-%d %H:%M} {session.place_sv}"
+        # a session's start is stored in Swedish local time already (course times)
+        label = f"{session.starts_at:%Y-%m-%d %H:%M} {session.t('place')}"
         for r in report.registrations:
             contact = r.contact
             yield [
                 label,
-                r.status,
+                str(CSV_STATUS_LABELS.get(r.status, r.status)),
                 r.position if r.status == "waitlisted" else "",
                 contact.first_name,
                 contact.last_name,
                 contact.email,
                 contact.organisation_name,
                 contact.work_phone,
-                ",".join(r.dietary_codes),
+                ", ".join(str(CSV_DIETARY_LABELS.get(code, code)) for code in r.dietary_codes),
                 r.dietary_other,
                 "; ".join(report.slot_titles(r)),
-                f"{r.created_at:%Y-%m-%d %H:%M}",
-                f"{r.cancelled_at:%Y-%m-%d %H:%M}" if r.cancelled_at else "",
+                swedish_time(r.created_at),
+                swedish_time(r.cancelled_at),
             ]

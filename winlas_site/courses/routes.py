@@ -25,7 +25,7 @@ from .. import conversions
 from ..auth.decorators import role_required
 from ..clock import local_now
 from ..content import find_or_redirect
-from ..crm.csvexport import to_csv
+from ..crm.csvexport import site_csv
 from ..extensions import limiter
 from ..forms import BaseForm
 from ..i18n import current_language
@@ -313,9 +313,10 @@ def participants(slug: str):
 @bp.route("/utbildningar/<slug:slug>/deltagare.csv")
 @role_required(*STAFF_ROLES)
 def participants_csv(slug: str):
-    """Staff: the participants as CSV, formula-looking cells neutralised."""
+    """Staff: the participants as CSV for a Swedish Excel (``site_csv``), formula-looking
+    cells neutralised."""
     course = Course.by_slug(slug) or abort(404)
-    body = to_csv(CSV_HEADER, csv_rows(course_report(course)))
+    body = site_csv(CSV_HEADER, csv_rows(course_report(course)))
     return Response(
         body,
         mimetype="text/csv",

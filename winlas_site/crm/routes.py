@@ -46,7 +46,7 @@ from ..security import PRIVATE, is_safe_redirect, no_store
 from ..views import page_number, row_id
 from . import merge as merging
 from . import notify
-from .csvexport import to_csv
+from .csvexport import site_csv
 from .display import tel_href
 from .forms import (
     ORGANISATION_TYPE_LABELS,
@@ -166,25 +166,33 @@ def index():
 @bp.route("/leads.csv")
 @role_required(*READ_ROLES)
 def leads_csv():
-    """The filtered and sorted lead list as CSV: the list's rows, in the list's order."""
+    """The filtered and sorted lead list as CSV: the list's rows, in the list's order, with
+    the words the CRM pages show (status, type, organisation type, Ja/Nej), times in Swedish
+    local time, ``;``-separated for a Swedish Excel (``site_csv``)."""
     filters = _filters()
+    # plain text, not ``translated``'s Markup: a CSV cell is not HTML
+    statuses = {code: str(label) for code, label in STATUS_LABELS.items()}
+    types = {code: str(label) for code, label in TYPE_LABELS.items()}
+    organisation_types = {code: str(label) for code, label in ORGANISATION_TYPE_LABELS.items()}
+    sources = {"web": _("webbformulär"), "telefon": _("telefon")}
     rows = (
         (
             lead.id,
             swedish_time(lead.created_at),
-            lead.type,
-            lead.status,
+            types.get(lead.type, lead.type),
+            statuses.get(lead.status, lead.status),
             lead.contact.first_name,
             lead.contact.last_name,
             lead.contact.email,
             lead.contact.organisation_name,
+            organisation_types.get(lead.organisation_type, lead.organisation_type),
             lead.contact.work_phone,
             ", ".join(lead.product_list()),
             lead.owner.full_name if lead.owner_id else "",
             lead.marketing_consent,
             lead.message,
-            lead.source,
-            lead.follow_up_on.isoformat() if lead.follow_up_on else "",
+            sources.get(lead.source, lead.source),
+            lead.follow_up_on,
         )
         for lead in Lead.listing(**filters)
     )
@@ -197,6 +205,7 @@ def leads_csv():
         "last_name",
         "email",
         "organisation",
+        "organisation_type",
         "work_phone",
         "products",
         "owner",
@@ -206,7 +215,7 @@ def leads_csv():
         "follow_up_on",
     ]
     return Response(
-        to_csv(header, rows),
+        site_csv(header, rows),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=leads.csv"},
     )
