@@ -1,4 +1,9 @@
-"""Language: Swedish first, English complete. The choice lives in a necessary cookie."""
+"""Language: Swedish first, English complete. The choice lives in a necessary cookie.
+
+A link in an email carries the email's language (``?lang=en``, added by ``links.with_language``
+when the mail is rendered), so it opens in that language in a browser that never chose one;
+the parameter is read for that request only and sets no cookie (issue 17).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import datetime
 from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 from typing import TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 from babel.support import NullTranslations
 from flask import Flask, Request, request
@@ -18,14 +24,52 @@ from . import clock, pagecache
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
 LANGUAGE_COOKIE = "winlas_lang"
+# the query parameter a link uses to name its language (links in email)
+LANGUAGE_PARAMETER = "lang"
 
 T = TypeVar("T")
 
 
 def language_of(req: Request) -> str:
-    """The language a request asks for: the language cookie, else Swedish."""
+    """The language a request asks for: the language cookie, else the link's ``lang``
+    parameter, else Swedish.
+
+    The cookie is the visitor's own choice in this browser and wins over a link's language:
+    the switch in the header sends them back to the page they were on, ``lang`` included.
+    Anything but a known code is ignored. The page cache keys on this (``init_app``), so a
+    cached Swedish page never answers ``?lang=en``.
+    """
     chosen = req.cookies.get(LANGUAGE_COOKIE, "")
-    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+    if chosen in LANGUAGES:
+        return chosen
+    return link_language(req) or DEFAULT_LANGUAGE
+
+
+def link_language(req: Request) -> str:
+    """The valid ``lang`` parameter of a request's query string, or ''. A page a login stands
+    before (``/logga-in?next=/crm/leads/5?lang=en``) takes the language of its ``next``."""
+    args = req.args
+    named = args.get(LANGUAGE_PARAMETER, "")
+    if named in LANGUAGES:
+        return named
+    target = args.get("next", "")
+    if LANGUAGE_PARAMETER in target:
+        try:
+            named = parse_qs(urlsplit(target).query).get(LANGUAGE_PARAMETER, [""])[0]
+        except ValueError:  # not a URL ("http://["): no language, and never an error page
+            return ""
+        if named in LANGUAGES:
+            return named
+    return ""
+
+
+def keep_language(url: str) -> str:
+    """``url`` with the current request's ``lang`` parameter, when it has a valid one: the
+    form on a page opened from an email posts back in the email's language."""
+    named = link_language(request)
+    if not named:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{LANGUAGE_PARAMETER}={named}"
 
 
 def select_locale() -> str:
@@ -152,7 +196,9 @@ def translated(texts: Mapping[str, object]) -> dict[str, Markup]:
 
 def init_app(app: Flask) -> None:
     """Expose the language helpers to templates; cached pages differ by language."""
-    app.jinja_env.globals.update(current_language=current_language, LANGUAGES=LANGUAGES)
+    app.jinja_env.globals.update(
+        current_language=current_language, LANGUAGES=LANGUAGES, keep_language=keep_language
+    )
     app.jinja_env.filters["swedish_time"] = swedish_time
     app.jinja_env.filters["translated"] = translated
     # replaces Flask-Babel's own callables (installed by babel.init_app, which runs first)

@@ -10,7 +10,9 @@ relative endpoint (``.index``, which depends on the request's blueprint), ``_anc
 request and a value that cannot be a key all go to Flask's own ``url_for`` every time.
 
 Dates shown in the current language are kept the same way, keyed on the date, the format and
-the locale (``dateformat``): a date has no time zone to convert.
+the locale (``dateformat``): a date has no time zone to convert. English dates are written the
+way Europe reads them, day before month and a 24-hour clock ("19 May 2027", "19 May 2027,
+14:05"): Babel's British English, not its American default (``DATE_LOCALES``, issue 17).
 
 Parts of the layout that are the same on many pages (the main menu, the footer, the consent
 banner) are rendered once per process and key with ``{% call cached("name", input, ...) %}...
@@ -25,8 +27,9 @@ import datetime
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from babel import dates
 from flask import Flask, has_request_context, request
-from flask_babel import format_date
+from flask_babel import get_timezone, to_user_timezone
 from markupsafe import Markup
 
 from .i18n import current_language
@@ -77,9 +80,44 @@ def memoised_url_for(app: Flask) -> Callable[..., str]:
 
 _dates: dict[tuple[Any, ...], str] = {}
 
+# the Babel locale dates and times are written in, per language (others: the language itself)
+DATE_LOCALES = {"en": "en_GB"}
+# ``datetimeformat`` without a format: the long date and the 24-hour time, no seconds
+DATETIME_PATTERNS = {"sv": "d MMMM y HH:mm", "en": "d MMMM y, HH:mm"}
+
+
+def date_locale() -> str:
+    """The locale dates are formatted in for the current language: "19 maj 2027" in Swedish,
+    "19 May 2027" (not "May 19, 2027") in English."""
+    language = current_language()
+    return DATE_LOCALES.get(language, language)
+
+
+def format_date(value: datetime.date | datetime.datetime, format: str | None = None) -> str:
+    """Flask-Babel's ``format_date`` in ``date_locale()``: a datetime is converted to the
+    visitor's time zone first; ``format`` is a Babel width or pattern (default ``medium``)."""
+    if isinstance(value, datetime.datetime):
+        value = to_user_timezone(value)
+    return dates.format_date(value, format or "medium", locale=date_locale())
+
+
+def datetimeformat(value: datetime.datetime, format: str | None = None) -> str:
+    """A time with its date in the visitor's time zone, in ``date_locale()``; without a format
+    "19 May 2027, 14:05" / "19 maj 2027 14:05"."""
+    pattern = format or DATETIME_PATTERNS.get(current_language(), DATETIME_PATTERNS["sv"])
+    return dates.format_datetime(value, pattern, tzinfo=get_timezone(), locale=date_locale())
+
+
+def timeformat(value: datetime.datetime | datetime.time, format: str | None = None) -> str:
+    """A time of day in ``date_locale()`` (24 hours in both languages; default "14:05")."""
+    if isinstance(value, datetime.datetime):
+        value = to_user_timezone(value)
+    return dates.format_time(value, format or "short", locale=date_locale())
+
 
 def dateformat(value: Any, format: str | None = None) -> str:
-    """Flask-Babel's ``dateformat`` filter, a date kept per format and language."""
+    """Flask-Babel's ``dateformat`` filter in ``date_locale()``, a date kept per format and
+    language."""
     if type(value) is not datetime.date:
         # a datetime is converted to the visitor's time zone first: not a pure value of it
         return format_date(value, format)
@@ -105,3 +143,5 @@ def init_app(app: Flask) -> None:
     the ``cached`` parts."""
     app.jinja_env.globals.update(url_for=memoised_url_for(app), cached=part_cache())
     app.jinja_env.filters["dateformat"] = dateformat
+    app.jinja_env.filters["datetimeformat"] = datetimeformat
+    app.jinja_env.filters["timeformat"] = timeformat

@@ -542,7 +542,7 @@ def test_tracking_only_for_recipients_who_agreed(smtp_server, app, client, login
 
     tracked = html_of(by_address["matbar@exempel.se"])
     assert re.search(rf'<img src="{re.escape(SITE)}/nyhetsbrev/o/[\w.-]+\.gif"', tracked)
-    assert re.search(rf'href="{re.escape(SITE)}/nyhetsbrev/l/[\w.-]+"', tracked)
+    assert re.search(rf'href="{re.escape(SITE)}/nyhetsbrev/l/[\w.-]+\?lang=sv"', tracked)
     assert "winlas.se/nyheter/version-8" not in tracked
     with app.app_context():
         assert NewsletterIssue.get().tracked_count == 1

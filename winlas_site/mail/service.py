@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from ..clock import now
 from ..db import database
 from ..i18n import LANGUAGES
-from ..links import external_url
+from ..links import external_url, with_language
 from ..queue import huey, task
 from .models import FAILED, KINDS, QUEUED, RETRYING, SENDING, OutboxMessage
 from .transport import build_mime, envelope_address, transport_for
@@ -175,6 +175,9 @@ def render(template: str, context: dict[str, Any], language: str) -> tuple[str, 
         values["subject"] = subject
         text = tidy_text(env.get_template(f"mail/{template}.txt").render(values))
         html = env.get_template(f"mail/{template}.html").render(values)
+    # -- issue 17: language -- every link to the site opens in the mail's language
+    text = with_language(text, language, html=False)
+    html = with_language(html, language, html=True)
     # PostgreSQL refuses NUL in text, and no mail needs one
     return subject, text.replace("\x00", ""), html.replace("\x00", "")
 

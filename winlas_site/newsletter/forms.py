@@ -106,6 +106,20 @@ class IssueForm(BaseForm):
         description=_l("Vanlig text. En tom rad mellan stycken."),
         validators=[DataRequired(message=_l("Skriv en text.")), Length(max=20000)],
     )
+    # the English edition (issue 17): optional, but a subject needs a text and a text a subject
+    subject_en = StringField(
+        _l("Ämnesrad på engelska (frivilligt)"),
+        # no Optional(): it would skip the check that an English text has a subject too
+        validators=[Length(max=200)],
+    )
+    body_en = TextAreaField(
+        _l("Text på engelska (frivilligt)"),
+        description=_l(
+            "Prenumeranter som har valt engelska får den engelska versionen när både ämnesrad "
+            "och text är skrivna, annars den svenska. Alla andra får den svenska."
+        ),
+        validators=[Length(max=20000)],
+    )
     links = TextAreaField(
         _l("Länkar (frivilligt)"),
         description=_l(
@@ -113,6 +127,14 @@ class IssueForm(BaseForm):
         ),
         validators=[Optional(), Length(max=10000)],
     )
+
+    def validate_subject_en(self, field) -> None:
+        if (self.body_en.data or "").strip() and not (field.data or "").strip():
+            raise ValidationError(_l("Skriv en engelsk ämnesrad till den engelska texten."))
+
+    def validate_body_en(self, field) -> None:
+        if (self.subject_en.data or "").strip() and not (field.data or "").strip():
+            raise ValidationError(_l("Skriv en engelsk text till den engelska ämnesraden."))
 
     def validate_links(self, field) -> None:
         try:

@@ -134,10 +134,13 @@ def issue_context(
     if tracked:
         token = tokens.make(tokens.OPEN, issue.id, subscription.id, subscription.digest)
         pixel = external_url("newsletter.open_pixel", token=token)
+    # the English edition for an English subscriber when it is written, else the Swedish one
+    language = issue.edition_language(subscription.language)
     return {
         **_base_context(),
-        "subject": issue.subject,
-        "paragraphs": issue.paragraphs(),
+        "subject": issue.subject_in(language),
+        "content_language": language,
+        "paragraphs": issue.paragraphs(language),
         "links": links,
         "pixel_url": pixel,
         "unsubscribe_url": unsubscribe_url(subscription),

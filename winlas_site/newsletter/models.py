@@ -271,8 +271,12 @@ class Preference(BaseModel):
 
 
 class NewsletterIssue(BaseModel):
+    # the Swedish edition, which every subscriber gets unless an English one is written
     subject = peewee.CharField(max_length=200)
     body = peewee.TextField()
+    # the English edition (issue 17), optional: '' when not written
+    subject_en = peewee.CharField(max_length=200, default="")
+    body_en = peewee.TextField(default="")
     created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_by_id: int | None
     created_at = peewee.DateTimeField(default=now)
@@ -287,9 +291,24 @@ class NewsletterIssue(BaseModel):
     def newest_first(cls) -> peewee.ModelSelect[NewsletterIssue]:
         return cls.select().order_by(cls.created_at.desc(), cls.id.desc())
 
-    def paragraphs(self) -> list[str]:
-        """The body as paragraphs (separated by blank lines)."""
-        text = self.body.replace("\r\n", "\n")
+    def has_english(self) -> bool:
+        """Whether the English edition is written (its subject and its text)."""
+        return bool(self.subject_en.strip() and self.body_en.strip())
+
+    def edition_language(self, language: str) -> str:
+        """The edition a reader of ``language`` gets: English for an English reader when it is
+        written, else Swedish."""
+        return "en" if language == "en" and self.has_english() else "sv"
+
+    def subject_in(self, language: str) -> str:
+        """The subject of the edition a reader of ``language`` gets."""
+        return self.subject_en if self.edition_language(language) == "en" else self.subject
+
+    def paragraphs(self, language: str = "sv") -> list[str]:
+        """The body of the edition a reader of ``language`` gets, as paragraphs (separated by
+        blank lines)."""
+        body = self.body_en if self.edition_language(language) == "en" else self.body
+        text = body.replace("\r\n", "\n")
         return [part.strip() for part in text.split("\n\n") if part.strip()]
 
     def ordered_links(self) -> list[NewsletterLink]:

@@ -36,8 +36,9 @@ from ..auth.models import User
 from ..clock import now
 from ..db import database
 from ..extensions import csrf, limiter
-from ..i18n import current_language
+from ..i18n import current_language, keep_language, link_language
 from ..leads.models import DOUBLE_SUBMIT_WINDOW, Contact, normalise_address, write_transaction
+from ..links import with_language
 from ..security import NO_STORE, PRIVATE, is_safe_redirect, no_store
 from ..spam import FRESH, REPLAYED, started_token
 from ..views import SPAM, form_page, screen
@@ -186,7 +187,8 @@ def confirm(token: str):
         preference = Preference.for_email(subscription.email)
         return (
             render_template(
-                "newsletter/confirmed.html", preferences_url=mailing.preferences_url(preference)
+                "newsletter/confirmed.html",
+                preferences_url=keep_language(mailing.preferences_url(preference)),
             ),
             200,
             PRIVATE,
@@ -213,7 +215,7 @@ def unsubscribe(token: str):
         return (
             render_template(
                 "newsletter/unsubscribed.html",
-                preferences_url=mailing.preferences_url(preference),
+                preferences_url=keep_language(mailing.preferences_url(preference)),
             ),
             200,
             PRIVATE,
@@ -274,7 +276,8 @@ def preferences(token: str):
             preference = None
     if preference is None:
         return _bad_link("preferences")
-    here = url_for(".preferences", token=token)
+    # issue 17: opened from an email, the page posts and comes back in the email's language
+    here = keep_language(url_for(".preferences", token=token))
     return _preferences_page(preference, here, "newsletter/preferences.html", here)
 
 
@@ -362,7 +365,10 @@ def click(token: str):
         MailEvent.record(
             link.issue_id, subscription, "click", link=link, is_machine=_is_machine(age)
         )
-    return no_store(redirect(link.url, 302))
+    # issue 17: a link to one of the site's pages opens in the language of the mail it was in
+    language = link_language(request)
+    target = with_language(link.url, language, html=False) if language else link.url
+    return no_store(redirect(target, 302))
 
 
 @bp.route("/nyhetsbrev/o/<token>.gif")
@@ -407,6 +413,8 @@ def _save_issue(form: IssueForm, issue: NewsletterIssue | None) -> NewsletterIss
     with database.atomic():
         issue.subject = (form.subject.data or "").strip()
         issue.body = (form.body.data or "").strip()
+        issue.subject_en = (form.subject_en.data or "").strip()
+        issue.body_en = (form.body_en.data or "").strip()
         issue.save()
         issue.replace_links(form.link_list())
     return issue
@@ -428,8 +436,16 @@ def _new_issue(form: IssueForm) -> NewsletterIssue:
             )
             .first()
         )
+        english = {
+            "subject_en": (form.subject_en.data or "").strip(),
+            "body_en": (form.body_en.data or "").strip(),
+        }
         if issue is None:
-            issue = NewsletterIssue.create(created_by=current_user.id, subject=subject, body=body)
+            issue = NewsletterIssue.create(
+                created_by=current_user.id, subject=subject, body=body, **english
+            )
+        else:
+            NewsletterIssue.update(**english).where(NewsletterIssue.id == issue.id).execute()
         issue.replace_links(form.link_list())
     return issue
 
@@ -457,6 +473,8 @@ def edit_issue(issue_id: int):
     if request.method == "GET":
         form.subject.data = issue.subject
         form.body.data = issue.body
+        form.subject_en.data = issue.subject_en
+        form.body_en.data = issue.body_en
         form.links.data = "\n".join(f"{link.label} | {link.url}" for link in issue.ordered_links())
     if form.validate_on_submit():
         _save_issue(form, issue)
