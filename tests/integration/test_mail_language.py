@@ -329,3 +329,22 @@ def test_the_page_cache_never_answers_one_language_with_the_other(app):
 def test_with_language(app, body, html, expected):
     with app.app_context():
         assert with_language(body, "en", html=html) == expected
+
+
+@pytest.mark.parametrize("template", every_mail_template())
+def test_a_form_on_a_page_an_email_opens_posts_back_in_the_emails_language(
+    app, contexts, template
+):
+    """A page that answers its own form (cancel a place, confirm an account, set a password,
+    stop the digest…) keeps the email's language in the form's address, so the answer after the
+    button is in that language too."""
+    with app.app_context():
+        _subject, text, html = render(template, contexts[template], "en")
+    for link in sorted({link.split("#")[0] for link in site_links(text + html) if is_page(link)}):
+        response = open_fresh(app, link)
+        page = response.get_data(as_text=True)
+        here = response.request.path
+        for action in re.findall(r'<form method="post" action="([^"]*)"', page):
+            address = urlsplit(action.replace("&amp;", "&"))
+            if address.path == here:
+                assert parse_qs(address.query).get("lang") == ["en"], (link, action)
