@@ -26,7 +26,7 @@ from .news.models import Article
 from .newsletter import personal_data as newsletter_personal_data
 from .newsletter.models import MailEvent, NewsletterIssue, NewsletterLink, Preference, Subscription
 from .privacy.models import SubProcessor
-from .products.models import Product
+from .products.models import CustomerQuote, Product  # CustomerQuote: issue 17, products
 from .rights import Provider
 from .spam import FormToken
 
@@ -65,6 +65,8 @@ MODELS = [
     LeadEvent,
     # -- weekly digest models --
     DigestSubscription,
+    # -- issue 17: products --
+    CustomerQuote,
 ]
 
 # one per feature holding personal data; ``account/data.py`` asks every one of them (their

@@ -23,15 +23,16 @@ from ..conftest import log_in
 
 # (who, path or a pattern of a link to follow, statements per request). Where they go: a
 # logged-in page's first is the session with its user; the start and product pages read the
-# products and the latest news; a course page the course, the products, its dates and their
-# seat counts (one grouped query for all dates); the CRM list a count, the owners, one page of
+# products and the latest news (the start page also its customer quotes, issue 17); a course
+# page the course, the products, its dates and their seat counts (one grouped query for all
+# dates); the CRM list a count, the owners, one page of
 # leads; the dashboard the rollups' state and the raw tail (twice: two reports), then
 # the site's series (leads, registrations, consents), the period's notes (its own, sent
 # newsletters, published news), the request count (its first day, the period's sum), the saved
 # views, and the campaign summary (touches waiting for leads and sign-ups, the period's leads,
 # their status history, its sign-ups).
 PAGES = {
-    "start page": ("anonymous", "/", 2),
+    "start page": ("anonymous", "/", 3),
     "product page": ("anonymous", r"/produkter/[a-z0-9-]+", 2),
     "news list": ("anonymous", "/nyheter", 1),
     "course page": ("anonymous", r"/utbildningar/[a-z0-9-]+", 4),

@@ -1716,3 +1716,73 @@ SUBPROCESSORS: list[Row] = [
         "position": 5,
     },
 ]
+
+# -- issue 17: products --
+# ---------------------------------------------------------------------------
+# Customer quotes (start page): invented, from fictional organisations, marked as demo
+# content; a role, never a person's name
+# ---------------------------------------------------------------------------
+
+CUSTOMER_QUOTES: list[Row] = [
+    {
+        "organisation": "Exempelskolan, Exempelkommun",
+        "role_sv": "Skolbibliotekarie",
+        "role_en": "School librarian",
+        "quote_sv": (
+            "Klasserna finns på plats när terminen börjar, och eleverna hittar själva i "
+            "katalogen. Min tid går till boksamtal i stället för till listor."
+        ),
+        "quote_en": (
+            "The classes are in place when term starts, and the pupils find their way round "
+            "the catalogue on their own. My time goes on book talks instead of lists."
+        ),
+        "is_demo": True,
+        "position": 1,
+    },
+    {
+        "organisation": "Exempelstads stadsbibliotek",
+        "role_sv": "Bibliotekschef",
+        "role_en": "Head of library",
+        "quote_sv": (
+            "Med självbetjäningen kan besökarna låna på kvällen fast ingen personal är på "
+            "plats, och statistiken till årsrapporten tar vi fram direkt ur systemet."
+        ),
+        "quote_en": (
+            "With self-service, visitors can borrow in the evening when no staff are in, and "
+            "we take the figures for the annual report straight out of the system."
+        ),
+        "is_demo": True,
+        "position": 2,
+    },
+    {
+        "organisation": "Exempelkommun, kulturförvaltningen",
+        "role_sv": "Systemansvarig för biblioteken",
+        "role_en": "Library systems manager",
+        "quote_sv": (
+            "Skolbiblioteken och folkbiblioteken arbetar i samma system. När vi ringer "
+            "supporten svarar någon som kan bibliotek."
+        ),
+        "quote_en": (
+            "The school libraries and the public libraries work in the same system. When we "
+            "call support, the person who answers knows libraries."
+        ),
+        "is_demo": True,
+        "position": 3,
+    },
+]
+# -- end issue 17: products --
+
+
+# -- issue 17: language --
+# a draft newsletter issue written in both languages: English subscribers get the English one
+NEWSLETTER_ISSUES = [
+    {
+        "subject": "Nytt i WinLas: sommarens kurser",
+        "body": "Hej!\n\nNu kan du anmäla dig till sommarens kurser i WinLas. Vi går igenom "
+        "fjärrlån, statistik och det nya gränssnittet för utlån.\n\nVälkommen!",
+        "subject_en": "News from WinLas: this summer's courses",
+        "body_en": "Hello!\n\nYou can now sign up for this summer's WinLas courses. We cover "
+        "interlibrary loans, statistics and the new lending interface.\n\nWelcome!",
+    },
+]
+# -- end issue 17: language --

@@ -16,8 +16,9 @@ from ..db import database
 from ..editor.kinds import KINDS as EDITOR_KINDS
 from ..leads.models import Contact, Lead
 from ..news.models import Article
+from ..newsletter.models import NewsletterIssue  # issue 17, language
 from ..privacy.models import SubProcessor
-from ..products.models import Product
+from ..products.models import CustomerQuote, Product  # CustomerQuote: issue 17, products
 from . import content
 
 DEMO_USERS = (
@@ -67,6 +68,14 @@ def load_all(password: str) -> dict[str, int]:
             CustomerResource.create(**item)
         for item in content.SUBPROCESSORS:
             SubProcessor.create(**item)
+        # -- issue 17: products --
+        for item in content.CUSTOMER_QUOTES:
+            CustomerQuote.create(**item)
+        # -- end issue 17: products --
+        # -- issue 17: language --
+        for item in content.NEWSLETTER_ISSUES:
+            NewsletterIssue.create(**item)
+        # -- end issue 17: language --
         # published from the start, each with a first revision: the editor shows who made it
         for kind in EDITOR_KINDS.values():
             for row in kind.model.select():
@@ -95,6 +104,9 @@ def load_all(password: str) -> dict[str, int]:
         "articles": len(content.ARTICLES),
         "customer resources": len(content.CUSTOMER_RESOURCES),
         "sub-processors": len(content.SUBPROCESSORS),
+        # -- issue 17: products --
+        "customer quotes (demo)": len(content.CUSTOMER_QUOTES),
+        # -- end issue 17: products --
         "users": len(DEMO_USERS),
     }
 

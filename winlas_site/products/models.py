@@ -6,7 +6,7 @@ import peewee
 
 from ..clock import now
 from ..content import SLUG_MAX, Publishable
-from ..db import Prepared, Slot
+from ..db import BaseModel, Prepared, Slot
 from ..i18n import Translated
 
 AUDIENCES = ("school", "public", "both")
@@ -60,5 +60,37 @@ _listed: Prepared[Product] = Prepared(lambda: _listed_query(Product))
 _cards: Prepared[Product] = Prepared(
     lambda: _listed_query(
         Product.id, Product.slug, Product.name, Product.summary_sv, Product.summary_en
+    )
+)
+
+
+class CustomerQuote(Translated, BaseModel):
+    """A library's words about WinLas, for the start page (issue 17).
+
+    Holds no personal data: a quote names an organisation and a role ("skolbibliotekarie"),
+    never a person, so it is not in the data inventory. ``is_demo`` marks the invented quotes
+    the demo loader adds (fictional "Exempelkommun"-style organisations); the page labels them
+    as examples, so a demo quote is never mistaken for a real customer's."""
+
+    organisation = peewee.CharField(max_length=120)
+    role_sv = peewee.CharField(max_length=120)
+    role_en = peewee.CharField(max_length=120, default="")
+    quote_sv = peewee.TextField()
+    quote_en = peewee.TextField(default="")
+    is_demo = peewee.BooleanField(default=False)
+    position = peewee.IntegerField(default=0)
+
+    @classmethod
+    def shown(cls) -> list[CustomerQuote]:
+        """The quotes the start page shows, in display order (at most ``QUOTES_SHOWN``)."""
+        return _quotes.all()
+
+
+QUOTES_SHOWN = 3
+_quotes: Prepared[CustomerQuote] = Prepared(
+    lambda: (
+        CustomerQuote.select()
+        .order_by(CustomerQuote.position, CustomerQuote.id)
+        .limit(QUOTES_SHOWN)
     )
 )

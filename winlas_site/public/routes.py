@@ -5,7 +5,8 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from ..cookies import registered
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES
 from ..news.models import Article
-from ..products.models import Product
+from ..products import illustrations
+from ..products.models import CustomerQuote, Product
 from ..security import is_safe_redirect
 
 bp = Blueprint("public", __name__)
@@ -13,9 +14,15 @@ bp = Blueprint("public", __name__)
 
 @bp.route("/")
 def home():
-    """The start page: what WinLas is, the products and the latest news."""
+    """The start page: what WinLas is, for whom and what to do next (demo, quote, courses),
+    then the products with their pictures, what libraries say and the latest news."""
     return render_template(
-        "public/home.html", products=Product.cards(), articles=Article.headlines(3)
+        "public/home.html",
+        hero=illustrations.HERO,
+        products=Product.cards(),
+        pictures=illustrations.BY_SLUG,
+        quotes=CustomerQuote.shown(),
+        articles=Article.headlines(3),
     )
 
 
