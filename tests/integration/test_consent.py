@@ -57,6 +57,36 @@ def test_a_first_visit_shows_the_banner_sets_nothing_and_loads_no_tracker(client
         "återkalla",
     ):
         assert text in html
+    # the first layer itself (not only the settings behind it) names each purpose, how to
+    # withdraw, and links the policy
+    first_layer = html.split('class="consent-first"', 1)[1].split('id="consent-settings"', 1)[0]
+    for text in ("statistik", "marknadsföring", "återkalla", "cookie-inställningar", "/cookies"):
+        assert text in first_layer.lower()
+
+
+def visible_headings(html: str) -> list[str]:
+    """The text of every heading and legend the page shows (not the visually hidden ones)."""
+    return [
+        re.sub(r"<[^>]+>", "", text).strip()
+        for tag, attrs, text in re.findall(r"<(h[1-6]|legend)([^>]*)>(.*?)</\1>", html, re.S)
+        if "visually-hidden" not in attrs
+    ]
+
+
+def test_the_settings_page_shows_its_heading_once_and_keeps_the_group_named(client):
+    html = client.get("/samtycke/installningar?next=/").get_data(as_text=True)
+    assert visible_headings(html).count("Cookie-inställningar") == 1
+    assert re.findall(r"<h1[^>]*>([^<]*)</h1>", html) == ["Cookie-inställningar"]
+    # the fieldset still has its legend, for a screen reader
+    legend = r'<legend[^>]*class="visually-hidden"[^>]*>Cookie-inställningar</legend>'
+    assert re.search(legend, html)
+
+
+def test_the_banner_reopened_in_place_names_its_settings(client):
+    # in the banner (no page heading above it) the legend is the visible title of the settings
+    html = client.get("/").get_data(as_text=True)
+    banner = html.split('id="consent"', 1)[1].split("</section>", 1)[0]
+    assert "Cookie-inställningar" in visible_headings(banner)
 
 
 def test_the_first_layer_has_three_choices_and_accept_and_reject_look_the_same(client):

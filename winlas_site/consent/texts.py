@@ -12,9 +12,11 @@ from ..i18n import current_language
 
 TEXTS = {
     "title": _l("Cookies på winlas.se"),
+    # the first layer in one short paragraph: each purpose named, details in the settings
     "intro": _l(
-        "Nödvändiga cookies håller webbplatsen igång och kräver inget samtycke. "
-        "Med ditt samtycke använder vi också:"
+        "Med ditt samtycke använder vi cookies för statistik (vår egen besöksstatistik) och "
+        "marknadsföring (intresseprofiler och mätning av e-postutskick). Nödvändiga cookies "
+        "används alltid."
     ),
     "statistics": _l("Statistik"),
     "statistics_purpose": _l(
@@ -28,10 +30,8 @@ TEXTS = {
     "necessary": _l("Nödvändiga"),
     "necessary_purpose": _l("inloggning, skydd av formulär, ditt språkval och det här valet."),
     "withdraw": _l(
-        "Du kan ändra eller återkalla ditt samtycke när som helst via ”Cookie-inställningar” "
-        "längst ned på varje sida."
+        "Ändra eller återkalla ditt val när som helst under ”Cookie-inställningar” längst ned."
     ),
-    "no_third_party": _l("Vi använder inga cookies från tredje part."),
     "accept_all": _l("Acceptera alla"),
     "reject_all": _l("Avvisa alla"),
     "settings": _l("Inställningar"),
