@@ -25,6 +25,7 @@ from .clickhouse import schema as clickhouse_schema
 from .conversions import CONVERSIONS, record_conversion
 from .csvexport import FORMULA_STARTS, neutralise, to_csv
 from .dashboard import bp as dashboard_bp
+from .dashboard import pages as dashboard_pages
 from .dashboard_models import Annotation, authored, forget_author
 from .digest import WeeklyFigures, checked_week, last_complete_week, weekly_figures
 from .funnels import models as funnel_models
@@ -60,6 +61,10 @@ def init_app(app: Flask, host: Host) -> Analytics:
     ).digest()
     state = Analytics(app, host)
     app.extensions["analytics"] = state
+    # compression for the statistics pages only (``dashboard.pages.COMPRESS`` says why)
+    app.config.setdefault("COMPRESS_REGISTER", False)
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html"])
+    dashboard_pages.COMPRESS.init_app(app)
     app.register_blueprint(collector.blueprint())
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(profiles_bp)

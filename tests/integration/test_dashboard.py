@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import gzip
 import io
 import re
 import uuid
@@ -529,3 +530,42 @@ def test_the_numbers_are_the_same_once_the_days_are_rolled_up(marketer, app, tra
         assert rollups.run(now=NOW) > 0
     after = {url: marketer.get(url).get_data(as_text=True) for url in urls}
     assert after == before
+
+
+# -- compression (issue 17: the statistics pages are the site's heaviest HTML) ------------------
+
+
+STATISTICS_PAGES = [
+    "/dashboard/",
+    "/dashboard/table/page",
+    "/dashboard/kunder/",
+    "/dashboard/funnels/",
+]
+
+
+@pytest.mark.parametrize("url", STATISTICS_PAGES)
+def test_statistics_pages_are_compressed_for_a_browser_that_accepts_it(marketer, traffic, url):
+    plain = marketer.get(url)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    packed = marketer.get(url, headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert packed.headers["Cache-Control"] == "no-store"
+    # the same page (a second rendering differs only in per-request details such as the
+    # CSRF token), a fraction of the size
+    unpacked = gzip.decompress(packed.get_data()).decode()
+    title = re.search(r"<title>(.*?)</title>", plain.get_data(as_text=True)).group(1)
+    assert f"<title>{title}</title>" in unpacked and unpacked.rstrip().endswith("</html>")
+    assert abs(len(unpacked) - len(plain.get_data(as_text=True))) < 200
+    assert len(packed.get_data()) < len(plain.get_data()) / 3
+
+
+def test_csv_and_the_public_pages_are_never_compressed(marketer, traffic, app):
+    """A CSV is a download, and a public page may come from the page cache: neither is touched
+    (a compressed body kept in the cache would reach a browser that cannot read it)."""
+    csv_answer = marketer.get("/dashboard/export/page.csv", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in csv_answer.headers
+    visitor = app.test_client()
+    for url in ("/", "/produkter", "/om-oss"):
+        page = visitor.get(url, headers={"Accept-Encoding": "gzip, br"})
+        assert page.status_code == 200 and "Content-Encoding" not in page.headers, url
