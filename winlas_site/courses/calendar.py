@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..clock import SWEDISH_TIME, now
+from ..links import with_language
 from .models import Registration
 
 # session times are stored as naive Swedish local time (clock.local_now)
@@ -52,6 +53,8 @@ def session_ics(
         lines = [_("Kurssida: %(url)s", url=course_url)]
         if cancel_url and method == "PUBLISH":
             lines.append(_("Avboka: %(url)s", url=cancel_url))
+    # the links open in the participant's language, as those in the email do
+    description = with_language("\n".join(lines), registration.language, html=False)
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -63,7 +66,7 @@ def session_ics(
     event.add("dtend", _local(session.ends_at))
     event.add("summary", title)
     event.add("location", location)
-    event.add("description", "\n".join(lines))
+    event.add("description", description)
     event.add("url", course_url)
     event.add("sequence", int((now() - SEQUENCE_EPOCH).total_seconds() // 60))
     if method == "CANCEL":
