@@ -103,6 +103,9 @@ class RequestCounter:
         self._pending: Counter[tuple[int, str]] = Counter()
         self._waiting = 0
         self._timer: threading.Timer | None = None
+        # one batch writer thread at a time: a burst must not take every connection of the
+        # pool that requests use; what comes meanwhile waits for the next batch or the timer
+        self._writing = False
         self._at_exit = False
         _COUNTERS.add(self)
 
@@ -114,13 +117,19 @@ class RequestCounter:
             self._waiting += 1
             if self._waiting < self.flush_requests and (self._timer or not self.threads):
                 return  # the hot path: a timer will write it, or a flush will
-            batch = self._take() if self._waiting >= self.flush_requests else None
+            batch = None
+            if self._waiting >= self.flush_requests and not self._writing:
+                batch = self._take()
+                self._writing = self.threads
             if batch is None:
                 self._schedule()
         if batch is not None:
             if self.threads:
                 threading.Thread(
-                    target=self._write, args=(batch,), name="analytics-request-count", daemon=True
+                    target=self._write_alone,
+                    args=(batch,),
+                    name="analytics-request-count",
+                    daemon=True,
                 ).start()
             else:
                 self._write(batch)
@@ -162,6 +171,13 @@ class RequestCounter:
         if batch:
             self._write(batch)
 
+    def _write_alone(self, batch: Counter[tuple[int, str]]) -> None:
+        try:
+            self._write(batch)
+        finally:
+            with self._lock:
+                self._writing = False
+
     def _write(self, batch: Counter[tuple[int, str]]) -> int:
         tallies: Tally = {
             (_EPOCH_DAY + datetime.timedelta(days=day), path): count
@@ -193,7 +209,7 @@ class RequestCounter:
         """A forked child starts empty: the parent's counts are the parent's to write, and
         its timer thread does not exist here."""
         self._lock = threading.Lock()
-        self._pending, self._waiting, self._timer = Counter(), 0, None
+        self._pending, self._waiting, self._timer, self._writing = Counter(), 0, None, False
 
 
 # every counter of the process, to be reset in a forked child (gunicorn forks after loading)

@@ -332,9 +332,7 @@ def test_with_language(app, body, html, expected):
 
 
 @pytest.mark.parametrize("template", every_mail_template())
-def test_a_form_on_a_page_an_email_opens_posts_back_in_the_emails_language(
-    app, contexts, template
-):
+def test_a_form_on_a_page_an_email_opens_posts_back_in_the_emails_language(app, contexts, template):
     """A page that answers its own form (cancel a place, confirm an account, set a password,
     stop the digest…) keeps the email's language in the form's address, so the answer after the
     button is in that language too."""

@@ -7,6 +7,7 @@ the database it was given, whatever the model's global binding says.
 from __future__ import annotations
 
 import datetime
+import sqlite3
 import threading
 import time
 
@@ -91,9 +92,19 @@ def test_a_full_batch_is_written_by_a_thread_of_its_own(database):
     wait_for(lambda: stored(database) == {"/produkter": 10})
 
 
-def test_concurrent_counting_loses_nothing(database):
+def test_concurrent_counting_loses_nothing(tmp_path):
     """Eight threads count at once while full batches are written (by the counting threads
-    and by timers) into SQLite, whose writers queue on its lock."""
+    and by timers) into SQLite, whose writers queue on its lock.
+
+    Each full batch starts a writer thread, and under load many wait at once: the counter's
+    pool has a connection per counting thread and a writer waits for a free one (a pool that
+    refuses instead made the test's own reads fail now and then: MaxConnectionsExceeded). The
+    test reads through a connection of its own, outside that pool."""
+    url = f"sqlite:///{tmp_path / 'counts.db'}"
+    database = db.make_database(url, max_connections=8, timeout=60)
+    reader = db.make_database(url, pool=False)
+    with reader.bind_ctx([PageRequestCount]), reader.connection_context():
+        reader.create_tables([PageRequestCount])
     counter = RequestCounter(database, flush_seconds=0.01, flush_requests=97)
     per_thread = 2000
 
@@ -107,9 +118,11 @@ def test_concurrent_counting_loses_nothing(database):
     for thread in threads:
         thread.join()
     counter.flush()
-    wait_for(lambda: sum(stored(database).values()) == 8 * per_thread)
-    assert stored(database) == {path: 8 * per_thread // len(PATHS) for path in PATHS}
+    # a deadline only for a failure: a loaded machine may take a while to write the last batch
+    wait_for(lambda: sum(stored(reader).values()) == 8 * per_thread, seconds=60)
+    assert stored(reader) == {path: 8 * per_thread // len(PATHS) for path in PATHS}
     assert counter.pending() == 0
+    database.close_all()
 
 
 @settings(
@@ -247,3 +260,29 @@ def test_a_batch_goes_to_the_counters_database_whatever_the_global_binding(tmp_p
         elsewhere.close_all()
     assert stored(database) == {"/": 2}
     database.close_all()
+
+
+def test_a_burst_starts_one_batch_writer_at_a_time(database, tmp_path):
+    """Full batches while the database is busy do not start a writer each (every one would
+    hold a connection of the pool requests use): one writes, the rest wait for the next."""
+    blocker = sqlite3.connect(tmp_path / "counts.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # the writer waits on SQLite's lock
+    counter = RequestCounter(database, flush_seconds=3600, flush_requests=5)
+
+    def writers() -> int:
+        return sum(
+            1
+            for thread in threading.enumerate()
+            if thread.name == "analytics-request-count" and not isinstance(thread, threading.Timer)
+        )
+
+    try:
+        for _ in range(50):
+            counter.add("/produkter")
+        assert writers() == 1
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    wait_for(lambda: writers() == 0, seconds=30)
+    counter.flush()
+    assert stored(database) == {"/produkter": 50}
