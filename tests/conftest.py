@@ -104,21 +104,31 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-def without_autovacuum(database: peewee.Database) -> None:
-    """Keep the planner's row estimates of the test schema's tables at "never measured".
+def without_row_estimates(database: peewee.Database) -> None:
+    """Set the planner's row estimates of the test schema's tables to "never measured", and
+    keep them so.
 
-    Tables are emptied with DELETE (``postgres_emptying``), not TRUNCATE, which resets the
-    estimates. An autovacuum that passes while a table is empty records it as holding 0 rows;
-    a test that then loads thousands of events and asks for a report gets plans made for one
-    row (nested loops over everything: 10 s a query instead of milliseconds). Never measured,
-    PostgreSQL estimates from the table's size instead, as it did after each TRUNCATE."""
+    Creating an index on an empty table (every migration does) records the table as holding
+    0 rows, and so does an autovacuum that passes while it is empty. Tables are emptied with
+    DELETE between tests (``postgres_emptying``), which leaves that estimate alone, so a test
+    that loads thousands of events and asks for a report got plans made for one row (nested
+    loops over everything: 10-40 s a query instead of milliseconds). TRUNCATE resets the
+    estimate to "never measured", from which PostgreSQL estimates by the table's size: once
+    here, after the migrations, with autovacuum off for these tables from then on."""
     with database.connection_context():
-        tables = database.execute_sql(
-            "SELECT relname FROM pg_class WHERE relkind = 'r' "
-            "AND relnamespace = current_schema()::regnamespace"
-        ).fetchall()
-        for (name,) in tables:
+        tables = [
+            name
+            for (name,) in database.execute_sql(
+                "SELECT relname FROM pg_class WHERE relkind = 'r' "
+                "AND relnamespace = current_schema()::regnamespace"
+            ).fetchall()
+        ]
+        for name in tables:
             database.execute_sql(f'ALTER TABLE "{name}" SET (autovacuum_enabled = false)')
+        models = {model._meta.table_name for model in MODELS + ANALYTICS_MODELS}
+        listed = ", ".join(f'"{name}"' for name in tables if name in models)
+        if listed:
+            database.execute_sql(f"TRUNCATE {listed} CASCADE")  # the models' own names
 
 
 @pytest.fixture(scope="session")
@@ -126,7 +136,7 @@ def postgres_session_db(worker_id):
     schema = postgres_schema(worker_id)
     database = reset_postgres_schema(schema)
     db.migrate(database)
-    without_autovacuum(database)
+    without_row_estimates(database)
     yield database
     database.close_all()
     drop_postgres_schema(schema)
