@@ -75,7 +75,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from loadgen import serve
-from pages import BenchError, app_env, prepare_database
+from pages import BenchError, app_env, positive_from_env, prepare_database
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -557,13 +557,7 @@ def _settings() -> tuple[list[Page], list[str], list[str], int]:
     names = listed("LIGHTHOUSE_PAGES", [p.name for p in PAGES], [p.name for p in PAGES])
     form_factors = listed("LIGHTHOUSE_FORM_FACTORS", FORM_FACTORS, FORM_FACTORS)
     consents = listed("LIGHTHOUSE_CONSENT", ("first",), CONSENT_STATES)
-    raw_runs = os.environ.get("LIGHTHOUSE_RUNS", "1")
-    try:
-        runs = int(raw_runs)
-    except ValueError:
-        raise BenchError(f"LIGHTHOUSE_RUNS must be a whole number, not {raw_runs!r}") from None
-    if runs < 1:
-        raise BenchError("LIGHTHOUSE_RUNS must be at least 1")
+    runs = positive_from_env("LIGHTHOUSE_RUNS", "1")
     return [p for p in PAGES if p.name in names], form_factors, consents, runs
 
 

@@ -84,16 +84,22 @@ class BenchError(Exception):
     """The benchmark cannot produce trustworthy figures."""
 
 
+def positive_from_env(name: str, default: str, unit: str = "") -> int:
+    """The environment variable ``name`` (``default`` when unset) as a whole number of at
+    least 1; BenchError naming the variable otherwise."""
+    raw = os.environ.get(name, default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BenchError(f"{name} must be a whole number{unit}, not {raw!r}") from None
+    if value < 1:
+        raise BenchError(f"{name} must be at least 1")
+    return value
+
+
 def seconds_from_env() -> int:
     """Return BENCH_SECONDS as a whole number of seconds (wrk takes no fractions)."""
-    raw = os.environ.get("BENCH_SECONDS", "5")
-    try:
-        seconds = int(raw)
-    except ValueError:
-        raise BenchError(f"BENCH_SECONDS must be a whole number of seconds, not {raw!r}") from None
-    if seconds < 1:
-        raise BenchError("BENCH_SECONDS must be at least 1")
-    return seconds
+    return positive_from_env("BENCH_SECONDS", "5", " of seconds")
 
 
 def app_env(instance: Path) -> dict[str, str]:
