@@ -76,6 +76,28 @@ def day_range(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     )
 
 
+# the ids a row can have (an integer column): a number past it, or 0 and below, is no row;
+# SQLite and PostgreSQL refuse a larger one with an error, not an empty answer
+MAX_ID = 2**31 - 1
+# the dates a Python date can hold (see ``Annotation.fetchable``)
+FIRST_DAY, LAST_DAY = datetime.date.min, datetime.date.max
+
+
+def stored_text(value: object) -> str:
+    """A stored date or time in ISO form; a value written by hand that is none (SQLite hands
+    such a text back unconverted) as the text it is."""
+    if isinstance(value, datetime.date):  # a datetime too
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def minute_text(value: object) -> str:
+    """A stored time to the minute, as the lists print it ("2026-11-20 12:00")."""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return stored_text(value)
+
+
 def check_day(day: datetime.date, today: datetime.date) -> datetime.date:
     first, last = day_range(today)
     if not first <= day <= last:
@@ -107,15 +129,43 @@ class Annotation(BaseModel):
         )
 
     @classmethod
+    def find(cls, annotation_id: int) -> Annotation | None:
+        """The note with this id; None for any number no row can have."""
+        if not 0 < annotation_id <= MAX_ID:
+            return None
+        return cls.get_or_none(cls.id == annotation_id)
+
+    @property
+    def dated(self) -> bool:
+        """Whether the stored day is a date (a row written by hand on SQLite may hold any
+        text there, "2026-02-30" say): only such a note goes on a chart."""
+        return isinstance(self.day, datetime.date)
+
+    @property
+    def day_text(self) -> str:
+        return stored_text(self.day)
+
+    @property
+    def created_text(self) -> str:
+        return minute_text(self.created_at)
+
+    @classmethod
     def between(cls, first: datetime.date, last: datetime.date) -> list[Annotation]:
-        """The notes dated ``first`` to ``last`` inclusive, in date order (one query)."""
-        return list(
-            cls.select().where((cls.day >= first) & (cls.day <= last)).order_by(cls.day, cls.id)
-        )
+        """The notes dated ``first`` to ``last`` inclusive, in date order (one query); a stored
+        day that is no date is left out (SQLite compares it as text and could let it in)."""
+        found = cls.select().where((cls.day >= first) & (cls.day <= last)).order_by(cls.day, cls.id)
+        return [note for note in found if note.dated]
+
+    @classmethod
+    def fetchable(cls) -> peewee.Expression:
+        """The notes whose day a Python date can hold: PostgreSQL keeps wider ones
+        ("infinity", year 10000), and the driver fails on fetching such a row."""
+        return (cls.day >= FIRST_DAY) & (cls.day <= LAST_DAY)
 
     @classmethod
     def newest_first(cls, limit: int | None = None) -> list[Annotation]:
-        query = cls.select().order_by(cls.day.desc(), cls.id.desc())
+        """Every note, latest day first (but those ``fetchable`` leaves out)."""
+        query = cls.select().where(cls.fetchable()).order_by(cls.day.desc(), cls.id.desc())
         return list(query.limit(limit) if limit else query)
 
     @classmethod
@@ -175,6 +225,17 @@ class SavedView(BaseModel):
     def by_name(cls) -> list[SavedView]:
         return list(cls.select().order_by(cls.name, cls.id))
 
+    @classmethod
+    def find(cls, view_id: int) -> SavedView | None:
+        """The view with this id; None for any number no row can have."""
+        if not 0 < view_id <= MAX_ID:
+            return None
+        return cls.get_or_none(cls.id == view_id)
+
+    @property
+    def created_text(self) -> str:
+        return minute_text(self.created_at)
+
 
 DASHBOARD_MODELS: list[type[BaseModel]] = [Annotation, SavedView]
 
@@ -184,19 +245,19 @@ def authored(user_id: int) -> dict[str, list[dict[str, Any]]]:
     return {
         "annotations": [
             {
-                "day": note.day.isoformat(),
+                "day": note.day_text,
                 "text": note.text,
-                "created_at": note.created_at.isoformat(),
+                "created_at": stored_text(note.created_at),
             }
             for note in Annotation.select()
-            .where(Annotation.created_by == user_id)
+            .where((Annotation.created_by == user_id) & Annotation.fetchable())
             .order_by(Annotation.id)
         ],
         "saved_views": [
             {
                 "name": view.name,
                 "query": view.query,
-                "created_at": view.created_at.isoformat(),
+                "created_at": stored_text(view.created_at),
             }
             for view in SavedView.select()
             .where(SavedView.created_by == user_id)

@@ -11,7 +11,7 @@ from flask import Flask, Request, abort
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from limits import parse as parse_limit
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 import analytics
 
@@ -59,6 +59,12 @@ PROJECT_ROOT = settings.PROJECT_ROOT
 class SlugConverter(BaseConverter):
     # only slugs reach a query: a NUL byte or other junk in the path is a plain 404.
     regex = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+class AsciiIntegerConverter(IntegerConverter):
+    # werkzeug's ``\d+`` takes any Unicode digit, so "/funnels/\u0661" reached funnel 1: an id
+    # in a path is ASCII digits only, one address per row
+    regex = r"[0-9]+"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -109,6 +115,7 @@ def configure(app: Flask, overrides: dict[str, Any]) -> None:
         app.config["SECRET_KEY"] = settings.secret_key(instance_path)
     settings.finalise(app.config)
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["int"] = AsciiIntegerConverter
 
 
 def configure_logging(app: Flask) -> None:

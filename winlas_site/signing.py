@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -29,6 +30,8 @@ HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 # longer than any value the site makes: a longer one is refused before the signature is checked
 MAX_TOKEN_LENGTH = 300
+# what itsdangerous' URL-safe tokens are made of: base64url payload and signature, joined by dots
+TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9_\-.]+")
 # the largest id an integer column holds (PostgreSQL): a link naming a larger one is unknown
 MAX_ID = 2**31 - 1
 
@@ -156,6 +159,10 @@ def read(
     ``shape`` (which returns the value the caller wants, or None when the payload is not of the
     expected form). ``secret_key`` defaults to the app's."""
     if not isinstance(token, str) or not token or len(token) > purpose.max_length:
+        return Refused.INVALID
+    # itsdangerous' decoder skips characters outside its alphabet, so a real token with
+    # anything appended would still pass; a token is only ever these characters
+    if not TOKEN_CHARACTERS.fullmatch(token):
         return Refused.INVALID
     serializer = _serializer(purpose, secret_key)
     issued: datetime.datetime | None = None

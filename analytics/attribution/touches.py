@@ -90,7 +90,8 @@ class Touches:
             first, last = _touch_of(data["first"]), _touch_of(data["last"])
             converted = datetime.datetime.fromisoformat(str(data["converted_at"]))
             visits, days = int(data["visits"]), int(data["days"])
-        except (KeyError, TypeError, ValueError):
+        # OverflowError: an infinite count (JSON's 1e999) in a value written by hand
+        except (KeyError, TypeError, ValueError, OverflowError):
             return None
         if first is None or last is None:
             return None

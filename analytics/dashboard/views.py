@@ -10,6 +10,7 @@ lead back to the same view; those values go through ``Selection.from_args`` like
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -22,6 +23,7 @@ from .. import clock, reports
 from ..attribution.report import top_campaigns_in
 from ..csvexport import page_words, plain, request_language, to_csv
 from ..dashboard_models import (
+    VIEW_QUERY_MAX_LENGTH,
     Annotation,
     DuplicateName,
     Invalid,
@@ -264,7 +266,7 @@ def notes() -> ResponseReturnValue:
 @bp.post("/annotations/<int:annotation_id>/delete")
 def delete_annotation(annotation_id: int) -> ResponseReturnValue:
     """Delete one note (any marketer's: the notes are the team's)."""
-    note = Annotation.get_or_none(Annotation.id == annotation_id)
+    note = Annotation.find(annotation_id)
     if note is None:
         abort(404)
     if not DeleteForm().validate():
@@ -277,16 +279,38 @@ def delete_annotation(annotation_id: int) -> ResponseReturnValue:
 # ---------------------------------------------------------------------------- issue 16: views
 
 
+# what the query of a saved view may name: the dashboard's period and its filters
+VIEW_KEYS = frozenset(("period", "first", "last", *reports.FILTERS))
+
+
+def saved_selection(view: SavedView, today: datetime.date) -> Selection:
+    """The period and filters a saved view holds; ValueError unless its query is one the
+    dashboard could have saved: each known key once, nothing else. A view saved here always
+    is; one written by an older version or by hand may name a filter that no longer exists,
+    and opening it without that filter would show other figures under the view's name."""
+    query = view.query if isinstance(view.query, str) else ""
+    if not query or len(query) > VIEW_QUERY_MAX_LENGTH:
+        raise ValueError("no query a view can hold")
+    pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+    keys = [key for key, _value in pairs]
+    if len(set(keys)) != len(keys) or not set(keys) <= VIEW_KEYS:
+        raise ValueError("a key twice, or one the dashboard does not know")
+    return Selection.from_args(dict(pairs), today)
+
+
 def _views_page(
-    form: SavedViewForm, selection: Selection | None, status: int = 200
+    form: SavedViewForm,
+    selection: Selection | None,
+    status: int = 200,
+    unreadable: SavedView | None = None,
 ) -> ResponseReturnValue:
     views = SavedView.by_name()
     today = clock.now().date()
     described: list[tuple[SavedView, Selection | None]] = []
     for view in views:
         try:
-            described.append((view, Selection.from_args(dict(parse_qsl(view.query)), today)))
-        except ValueError:  # cannot happen for a view saved here; shown without a description
+            described.append((view, saved_selection(view, today)))
+        except ValueError:  # written by an older version or by hand: listed, to be deleted
             described.append((view, None))
     return (
         render_template(
@@ -296,6 +320,7 @@ def _views_page(
             people=_authors(views),
             delete_form=DeleteForm(formdata=None),
             current_selection=selection,
+            unreadable=unreadable,
             **page_context(selection or Selection.from_args({}, today)),
         ),
         status,
@@ -329,13 +354,15 @@ def views() -> ResponseReturnValue:
 @bp.get("/views/<int:view_id>")
 def open_view(view_id: int) -> ResponseReturnValue:
     """The overview with the saved period and filters (one click from any list)."""
-    view = SavedView.get_or_none(SavedView.id == view_id)
+    view = SavedView.find(view_id)
     if view is None:
         abort(404)
     try:
-        selection = Selection.from_args(dict(parse_qsl(view.query)), clock.now().date())
+        selection = saved_selection(view, clock.now().date())
     except ValueError:
-        abort(400)
+        # the stored view, not the request, is what is wrong: the list says which one and
+        # offers to delete it
+        return _views_page(SavedViewForm(formdata=None), None, 409, unreadable=view)
     params: dict[str, Any] = selection.query()
     return redirect(url_for("dashboard.index", **params))
 
@@ -343,7 +370,7 @@ def open_view(view_id: int) -> ResponseReturnValue:
 @bp.post("/views/<int:view_id>/delete")
 def delete_view(view_id: int) -> ResponseReturnValue:
     """Delete a saved view (any marketer's: the list is the team's)."""
-    view = SavedView.get_or_none(SavedView.id == view_id)
+    view = SavedView.find(view_id)
     if view is None:
         abort(404)
     if not DeleteForm().validate():

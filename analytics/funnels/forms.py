@@ -98,7 +98,9 @@ class FunnelForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
         if isinstance(self.name.data, str) and has_control(self.name.data):
             self.name.errors = [*self.name.errors, gettext("Fältet innehåller otillåtna tecken.")]
             valid = False
-        if self.within.data not in WINDOWS:
+        # no window sent at all: no option was checked (the editor of a funnel whose stored
+        # window is unknown checks none), and the field's default must not choose for them
+        if not self.within.raw_data or self.within.data not in WINDOWS:
             self.within.errors = [*self.within.errors, gettext("Välj när stegen ska ske.")]
             valid = False
         filled = 0
@@ -131,10 +133,12 @@ class FunnelForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
         ]
 
     def fill(self, funnel: Funnel) -> None:
-        """Show a stored funnel in the fields (the edit page)."""
-        self.name.data = funnel.name
-        self.within.data = funnel.within
-        for number, step in enumerate(funnel.steps, 1):
+        """Show a stored funnel in the fields (the edit page). Of a funnel that cannot be read,
+        what has the shape of a step; a window this version does not know is left unchosen,
+        so saving asks for one instead of quietly picking it."""
+        self.name.data = funnel.name if isinstance(funnel.name, str) else ""
+        self.within.data = funnel.within if funnel.within in WINDOWS else None
+        for number, step in enumerate(funnel.draft_steps(), 1):
             self.kind(number).data = step.kind
             self.value(number).data = step.value
 

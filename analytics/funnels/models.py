@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import peewee
 
 from .. import clock
+from ..dashboard_models import has_control_characters
 from ..db import BaseModel, rows
 
 STEP_KINDS = ("page", "click", "conversion")
@@ -50,8 +51,10 @@ class InvalidFunnel(ValueError):
 
 
 def has_control(text: str) -> bool:
-    """A control character (NUL above all: PostgreSQL refuses it mid-query)."""
-    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+    """A control character (NUL above all: PostgreSQL refuses it mid-query; C1 controls too)
+    or an invisible bidirectional control, which turns the text after it around: the rule
+    the notes and saved views of the dashboard follow."""
+    return has_control_characters(text)
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,18 @@ def check(name: str, steps: Sequence[Step], window: str) -> list[tuple[int | Non
     return problems
 
 
+def _loaded(text: object) -> object:
+    """``text`` read as JSON; ValueError for anything else. A row written by hand may hold no
+    text at all (TypeError) or brackets nested past the parser's recursion limit."""
+    try:
+        return json.loads(text)  # type: ignore[arg-type]
+    except (TypeError, RecursionError) as exc:
+        raise ValueError("the steps are no JSON text") from exc
+
+
 def parse_steps(text: str) -> list[Step]:
     """The steps kept in ``text`` (JSON); ValueError when they are not a valid list of steps."""
-    data = json.loads(text)
+    data = _loaded(text)
     if not isinstance(data, list) or not MIN_STEPS <= len(data) <= MAX_STEPS:
         raise ValueError("a funnel has two to five steps")
     steps = []
@@ -151,12 +163,47 @@ class Funnel(BaseModel):
 
     @property
     def steps(self) -> list[Step]:
+        """The stored steps; ValueError when they cannot be read (see ``readable``)."""
         return parse_steps(self.steps_json)
 
     @property
     def window(self) -> datetime.timedelta | None:
-        """How long the steps may take from the first to the last (None: one visit)."""
+        """How long the steps may take from the first to the last (None: one visit);
+        ValueError for a window this version does not know."""
+        if self.within not in WINDOW_LENGTH:
+            raise ValueError(f"unknown window {self.within!r}")
         return WINDOW_LENGTH[self.within]
+
+    @property
+    def readable(self) -> bool:
+        """Whether the stored steps and window can be read. A row written by an older version
+        or by hand may hold anything: such a funnel is listed and may be redefined or deleted,
+        but never counted."""
+        try:
+            parse_steps(self.steps_json)
+        except ValueError:
+            return False
+        return self.within in WINDOW_LENGTH
+
+    def draft_steps(self) -> list[Step]:
+        """What the editor shows of the stored steps: every one of them for a readable funnel,
+        else the items that have the shape of a step (a kind and a value, both text without
+        control characters, at most ``MAX_STEPS``), valid or not, so the marketer sees what
+        was there; the editor's rules then say what is wrong with each."""
+        try:
+            data = _loaded(self.steps_json)
+        except ValueError:
+            return []
+        if not isinstance(data, list):
+            return []
+        found = []
+        for item in data:
+            if not isinstance(item, dict):
+                continue
+            kind, value = item.get("kind"), item.get("value")
+            if isinstance(kind, str) and isinstance(value, str) and not has_control(kind + value):
+                found.append(Step(kind, value[: MAX_VALUE_LENGTH + 1]))
+        return found[:MAX_STEPS]
 
     @classmethod
     def make(cls, name: str, steps: Iterable[Step], within: str) -> Funnel:
@@ -206,8 +253,9 @@ DEMO_FUNNELS = (
     ),
     (
         "Från kurssida till anmälan",
+        # most sign-ups come straight to a course page (a campaign, a newsletter), not through
+        # the course list, so the funnel starts at the course page
         (
-            Step("page", "/utbildningar"),
             Step("page", "/utbildningar/*"),
             Step("conversion", "course"),
         ),

@@ -36,6 +36,16 @@ def _funnel(funnel_id: int) -> Funnel:
     return funnel
 
 
+def _countable(funnel_id: int) -> Funnel:
+    """A funnel that can be counted. One whose stored steps or window cannot be read (written
+    by an older version or by hand) answers a page that says so and leads to its editor: 409,
+    since what is wrong is the stored funnel, not the request."""
+    funnel = _funnel(funnel_id)
+    if not funnel.readable:
+        abort(Response(render_template("analytics/funnels/unreadable.html", funnel=funnel), 409))
+    return funnel
+
+
 def _selection() -> Selection:
     try:
         return Selection.from_args(request.args, clock.now().date())
@@ -56,7 +66,11 @@ def _too_heavy(budget: int) -> str:
 
 def _editor(form: FunnelForm, funnel: Funnel | None) -> str:
     return render_template(
-        "analytics/funnels/edit.html", form=form, funnel=funnel, conversions=CONVERSION_NAMES
+        "analytics/funnels/edit.html",
+        form=form,
+        funnel=funnel,
+        unreadable=funnel is not None and not funnel.readable,
+        conversions=CONVERSION_NAMES,
     )
 
 
@@ -110,7 +124,7 @@ def delete(funnel_id: int) -> ResponseReturnValue:
 @budgeted(_too_heavy)
 def report(funnel_id: int) -> str:
     """The funnel counted for the query string's period and filters: chart, table, CSV link."""
-    funnel = _funnel(funnel_id)
+    funnel = _countable(funnel_id)
     selection = _selection()
     found = count(funnel, selection.period, selection.filters)
     return render_template(
@@ -140,7 +154,7 @@ def csv_rows(found: FunnelReport) -> list[list[object]]:
 @budgeted(_too_heavy)
 def export(funnel_id: int) -> Response:
     """The report's table as CSV, for the same period and filters."""
-    funnel = _funnel(funnel_id)
+    funnel = _countable(funnel_id)
     selection = _selection()
     found = count(funnel, selection.period, selection.filters)
     period = selection.period

@@ -112,6 +112,13 @@ def test_a_campaign_visitor_s_demo_request_shows_its_journey_and_counts_in_the_r
             assert row.count() == 1
             assert row.locator('td[data-column="leads"]').inner_text() == "1"
         assert serious_problems(marketer) == []
+        # on a laptop (1280 px) the two tables stand one above the other, each whole: the
+        # qualified and won columns are never hidden behind a sideways scroll
+        widths = marketer.evaluate(
+            "[...document.querySelectorAll('.attribution-side .table-scroll')]"
+            ".map(box => [box.scrollWidth, box.clientWidth])"
+        )
+        assert len(widths) == 2 and all(inner <= outer for inner, outer in widths), widths
         marketer.get_by_role("link", name="landningssida").click()
         marketer.wait_for_url(re.compile(r"dimension=landing"))
         assert (

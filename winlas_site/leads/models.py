@@ -45,7 +45,16 @@ class JSONField(peewee.TextField):
         return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
     def python_value(self, value: Any) -> Any:
-        return None if value is None else json.loads(value)
+        if value is None:
+            return None
+        # a value written by hand, cut short or by an older version reads as an empty object,
+        # which every reader takes as "nothing recorded" (a lead's touches: unknown), so one
+        # bad row cannot take the CRM or the dashboard down
+        try:
+            data = json.loads(value)
+        except (TypeError, ValueError, RecursionError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
 
 class Contact(BaseModel):
