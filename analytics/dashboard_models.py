@@ -28,8 +28,9 @@ from .db import BaseModel
 
 ANNOTATION_MAX_LENGTH = 200
 VIEW_NAME_MAX_LENGTH = 100
-# the query of a saved view: six filters of at most 512 characters each, plus the period
-VIEW_QUERY_MAX_LENGTH = 4000
+# the query of a saved view as the dashboard encodes it: six filters of at most 512 characters,
+# each percent-encoded to at most 12 (a four-byte character is %F0%9F%98%80), plus the period
+VIEW_QUERY_MAX_LENGTH = 6 * 512 * 12 + 100
 # a note may look back as far as the statistics can (12 months, a custom period of two years,
 # and some room for history) and ahead to a planned campaign
 EARLIEST_DAYS_BACK = 5 * 366

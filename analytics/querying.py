@@ -37,6 +37,10 @@ DIMENSIONS = (
     "timezone",
 )
 FILTERS = ("page", "country", "device", "browser", "source", "campaign")
+# the device classes a stored visit can have (analytics.useragent: "other" when a user agent
+# could not be parsed; bots are never stored): the device table links each of its rows to a
+# filter on it, so every one must be a valid filter value
+DEVICES = ("desktop", "mobile", "tablet", "other")
 CLICK_KINDS = ("click", "download", "outbound")
 PERIODS = ("today", "7d", "30d", "90d", "12m", "custom")
 PERIOD_DAYS = {"today": 1, "7d": 7, "30d": 30, "90d": 90, "12m": 365}
@@ -209,8 +213,8 @@ def _check_filter(name: str, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z]{2}", value):
             raise ValueError("a country is two letters")
         return value.upper()
-    if name == "device" and value not in ("desktop", "mobile", "tablet"):
-        raise ValueError("a device is desktop, mobile or tablet")
+    if name == "device" and value not in DEVICES:
+        raise ValueError("a device is desktop, mobile, tablet or other")
     if name == "source" and not re.fullmatch(r"[a-z]+", value):
         raise ValueError("bad source")
     return value

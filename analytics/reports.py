@@ -35,6 +35,7 @@ from .models import Event
 from .querying import (
     BOUNCE_SQL,
     CLICK_KINDS,
+    DEVICES,
     DIMENSIONS,
     DOCUMENT_EXTENSIONS,
     EARLIEST_DAY,
@@ -446,6 +447,7 @@ __all__ = [
     # the shared vocabulary (analytics.querying), also read from here by the dashboard
     "BOUNCE_SQL",
     "CLICK_KINDS",
+    "DEVICES",
     "DIMENSIONS",
     "DOCUMENT_EXTENSIONS",
     "EARLIEST_DAY",

@@ -574,8 +574,15 @@ def _drop_visitor_hashes(today: datetime.date, state: RollupState | None) -> dat
 def forget_visitors(visitor_ids: Iterable[str]) -> int:
     """Take these visitors' hashes out of every daily row (erasure); returns rows changed.
 
-    Counts stay (they name nobody); unique visitors of periods computed afterwards no longer
-    include these visitors. Call it with the visitor ids of an erased person's visits.
+    Counts of visits, page views and the like stay (they name nobody); unique visitors of
+    periods computed afterwards no longer include these visitors. Call it with the visitor ids
+    of an erased person's visits.
+
+    A day's row also keeps its visitors as a number, which the daily time series reads: it is
+    set to what is left in the day's set, so the chart and the key figures drop together. An
+    hour's row keeps only the number (no hashes say who was there in which hour): it is capped
+    at its day's new number, so an hour never shows more visitors than its day (exact when the
+    erased person was the day's only visitor, an upper bound otherwise).
     """
     hashes = {querying.visitor_hash(visitor) for visitor in visitor_ids}
     if not hashes:
@@ -588,9 +595,35 @@ def forget_visitors(visitor_ids: Iterable[str]) -> int:
             for row_id, blob in tuple_rows(query.tuples()):
                 smaller = hll.without(blob, hashes)
                 if smaller is not None:
-                    model.update(visitor_hashes=smaller).where(model.id == row_id).execute()
+                    left = _visitors_in(smaller)
+                    model.update(visitor_hashes=smaller, visitors=left).where(
+                        model.id == row_id
+                    ).execute()
+                    if model is RollupDay:
+                        _cap_hours(row_id, left)
                     changed += 1
     return changed
+
+
+def _visitors_in(blob: bytes) -> int:
+    """The unique visitors of one day's blob (exact while it holds hashes)."""
+    union = hll.VisitorUnion()
+    union.add_blob(blob)
+    return len(union)
+
+
+def _cap_hours(day_row: int, visitors: int) -> None:
+    """No hour of the day's row (its filter and value) above the day's ``visitors``."""
+    query = RollupDay.select(RollupDay.day, RollupDay.filter, RollupDay.value).where(
+        RollupDay.id == day_row
+    )
+    day, name, value = next(tuple_rows(query.tuples()))
+    RollupHour.update(visitors=visitors).where(
+        RollupHour.day == day,
+        RollupHour.filter == name,
+        RollupHour.value == value,
+        RollupHour.visitors > visitors,
+    ).execute()
 
 
 def reset() -> None:

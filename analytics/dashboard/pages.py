@@ -21,7 +21,8 @@ from ..enrich import SOURCES
 from ..state import current
 from .data import PERIODS, Selection
 
-DEVICES = ("desktop", "mobile", "tablet")
+# every device class a visit can have, "other" (a user agent that could not be read) included
+DEVICES = reports.DEVICES
 
 # The statistics pages are the site's heaviest HTML (every chart's table and SVG: 150-200 KB, a
 # tenth of that compressed) and are never cached, so they are compressed as they are answered

@@ -24,7 +24,7 @@ from analytics.attribution.touches import Touches
 from analytics.dashboard_models import Annotation, SavedView, authored
 from analytics.funnels.models import Funnel, Step
 from analytics.funnels.report import report as count_funnel
-from analytics.querying import Filters, Period
+from analytics.querying import MAX_FILTER_LENGTH, Filters, Period
 from analytics.request_models import PageRequestCount
 from analytics.store import write_lines
 from tests.conftest import csrf_from
@@ -473,6 +473,21 @@ def test_hostile_view_fields_are_refused_or_saved_as_a_view_that_opens(app, mark
         ids = [view.id for view in SavedView.select()]
     for view_id in ids:
         assert marketer.get(f"/dashboard/views/{view_id}").status_code == 302
+
+
+def test_the_longest_selection_the_dashboard_takes_can_be_saved_and_opened(app, marketer, kept):
+    """Filters of the longest length in four-byte characters: the encoded query is far longer
+    than the characters typed, and a view of what the dashboard shows must still be saved."""
+    smiles = {name: "\U0001f600" * MAX_FILTER_LENGTH[name] for name in ("campaign", "browser")}
+    chosen = {"page": "/" + "\U0001f600" * (MAX_FILTER_LENGTH["page"] - 1), **smiles}
+    assert marketer.get("/dashboard/", query_string=chosen).status_code == 200
+    fields = [("csrf_token", token(marketer)), ("name", "Lång vy"), ("period", "7d")]
+    assert post_form(marketer, "/dashboard/views", [*fields, *chosen.items()]).status_code == 302
+    with app.app_context():
+        view = SavedView.get(SavedView.name == "Lång vy")
+    opened = marketer.get(f"/dashboard/views/{view.id}")
+    assert opened.status_code == 302
+    assert marketer.get(opened.headers["Location"]).status_code == 200
 
 
 # ---------------------------------------------------------------------------- unreadable rows
