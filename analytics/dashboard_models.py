@@ -77,9 +77,6 @@ def day_range(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     )
 
 
-# the ids a row can have (an integer column): a number past it, or 0 and below, is no row;
-# SQLite and PostgreSQL refuse a larger one with an error, not an empty answer
-MAX_ID = 2**31 - 1
 # the dates a Python date can hold (see ``Annotation.fetchable``)
 FIRST_DAY, LAST_DAY = datetime.date.min, datetime.date.max
 
@@ -128,13 +125,6 @@ class Annotation(BaseModel):
             created_by=created_by,
             created_at=moment,
         )
-
-    @classmethod
-    def find(cls, annotation_id: int) -> Annotation | None:
-        """The note with this id; None for any number no row can have."""
-        if not 0 < annotation_id <= MAX_ID:
-            return None
-        return cls.get_or_none(cls.id == annotation_id)
 
     @property
     def dated(self) -> bool:
@@ -225,13 +215,6 @@ class SavedView(BaseModel):
     @classmethod
     def by_name(cls) -> list[SavedView]:
         return list(cls.select().order_by(cls.name, cls.id))
-
-    @classmethod
-    def find(cls, view_id: int) -> SavedView | None:
-        """The view with this id; None for any number no row can have."""
-        if not 0 < view_id <= MAX_ID:
-            return None
-        return cls.get_or_none(cls.id == view_id)
 
     @property
     def created_text(self) -> str:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import peewee
 from playhouse.migrations import Runner
@@ -22,6 +22,10 @@ database = peewee.DatabaseProxy()
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 HISTORY_TABLE = "analytics_migrations"
+
+
+# the ids a row can have (an integer column): a number past it, or 0 and below, is no row
+MAX_ID = 2**31 - 1
 
 
 class BaseModel(peewee.Model):
@@ -39,6 +43,15 @@ class BaseModel(peewee.Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+    @classmethod
+    def find(cls, row_id: int) -> Self | None:
+        """The row with this id; None for any number no row can have (an id past what an
+        integer column holds included: SQLite and PostgreSQL refuse those with an error, not
+        an empty answer, and a URL may carry any number of digits)."""
+        if not 0 < row_id <= MAX_ID:
+            return None
+        return cls.get_or_none(cls.id == row_id)
 
 
 def copy_rows(

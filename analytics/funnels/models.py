@@ -229,14 +229,6 @@ class Funnel(BaseModel):
     def by_name(cls) -> list[Funnel]:
         return list(cls.select().order_by(cls.name, cls.id))
 
-    @classmethod
-    def find(cls, funnel_id: int) -> Funnel | None:
-        """The funnel with this id; None for any other number (an id no column could hold
-        included: SQLite and PostgreSQL refuse those with an error, not an empty answer)."""
-        if not 0 < funnel_id < 2**31:
-            return None
-        return cls.get_or_none(cls.id == funnel_id)
-
 
 # The demo's funnels, fitted to analytics.synthetic's traffic: product pages lead some visitors
 # to the quote form and fewer of them send it; course pages lead to sign-ups; a product sheet
