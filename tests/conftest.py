@@ -39,9 +39,34 @@ PASSWORD = "korrekt-hast-batteri-häftstift"
 CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 
+# in CI every test must run: a skip there (no chDB, no browser, no server) is a failure
+NO_SKIPS = os.environ.get("CI") == "true"
+
+
 def pytest_configure(config):
     if REQUIRE_POSTGRES and not POSTGRES_URL:
         raise pytest.UsageError("WINLAS_REQUIRE_POSTGRES=1 but WINLAS_TEST_POSTGRES_URL is not set")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With CI=true a skipped test fails, saying why it would have been skipped (a developer's
+    machine without the ClickHouse extra or Chromium may skip those tests; CI may not)."""
+    outcome = yield
+    report = outcome.get_result()
+    if NO_SKIPS and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and CI runs every test: {report.longrepr}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """The same for a whole module skipped as it is collected (``pytest.importorskip``)."""
+    outcome = yield
+    report = outcome.get_result()
+    if NO_SKIPS and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and CI runs every test: {report.longrepr}"
 
 
 def backends() -> list:
