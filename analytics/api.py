@@ -32,7 +32,7 @@ from .funnels import models as funnel_models
 from .funnels.routes import bp as funnels_bp
 from .host import Host, People, SiteAnnotation, SiteLead, SiteSeries, TopicRules, Touch
 from .line import VISITOR_COOKIE, VISITOR_ID, is_visitor_id
-from .models import MODELS, ErasureTombstone, Event
+from .models import MODELS, ErasureTombstone, Event, Visit
 from .profile_models import ProfileOptOut
 from .profile_views import bp as profiles_bp
 from .progress import Progress
@@ -109,6 +109,7 @@ def synthetic_traffic(events: int, days: int, seed: int = 1, *, roll_up: bool = 
     no rollups); returns the events stored."""
     stored = synthetic.write(events, days, seed)
     if roll_up and not clickhouse_client.active():
+        db.analyze((Visit, Event))
         rollups.run()
     return stored
 
