@@ -12,6 +12,7 @@ URL builders instead of compiling them again for every test.
 
 from __future__ import annotations
 
+import datetime
 import graphlib
 import os
 import re
@@ -67,6 +68,11 @@ def pytest_make_collect_report(collector):
     if NO_SKIPS and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped, and CI runs every test: {report.longrepr}"
+
+
+def ms(moment: datetime.datetime) -> int:
+    """Milliseconds since the epoch of a naive UTC time: the tracker's timestamps."""
+    return int(moment.replace(tzinfo=datetime.UTC).timestamp() * 1000)
 
 
 def backends() -> list:

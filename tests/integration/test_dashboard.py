@@ -15,6 +15,7 @@ import time_machine
 
 from analytics.dashboard.data import TABLES
 from analytics.store import write_lines
+from tests.conftest import ms
 from winlas_site.dashboard_data import site_series
 
 NOW = datetime.datetime(2026, 11, 20, 12, 0)
@@ -30,10 +31,6 @@ def frozen_clock():
     """Everything happens at NOW (UTC): the period, the live window, created_at defaults."""
     with time_machine.travel(NOW.replace(tzinfo=datetime.UTC), tick=False):
         yield
-
-
-def ms(moment: datetime.datetime) -> int:
-    return int(moment.replace(tzinfo=datetime.UTC).timestamp() * 1000)
 
 
 def line(visitor, events, *, geo=("SE", "Stockholm", "Stockholm"), ua=None, user=None):

@@ -25,7 +25,7 @@ from analytics.funnels.report import report, step_events
 from analytics.models import Event, Visit
 from analytics.querying import Filters, Period
 from analytics.store import write_lines
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, ms
 from tests.unit.test_funnels import reference
 
 NOW = datetime.datetime(2026, 11, 20, 12, 0)
@@ -44,10 +44,6 @@ DESKTOP = ("Chrome", "120", "Windows", "10", "desktop")
 def frozen_clock():
     with time_machine.travel(NOW.replace(tzinfo=datetime.UTC), tick=False):
         yield
-
-
-def ms(moment: datetime.datetime) -> int:
-    return int(moment.replace(tzinfo=datetime.UTC).timestamp() * 1000)
 
 
 def line(visitor, events, *, geo=SE, ua=DESKTOP):

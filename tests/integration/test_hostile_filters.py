@@ -47,7 +47,7 @@ from analytics.line import dumps
 from analytics.querying import Filters, Period
 from analytics.state import current
 from analytics.store import MAX_TRIES, purge, write_lines
-from tests.conftest import csrf_from, log_in
+from tests.conftest import csrf_from, log_in, ms
 from tests.unit.test_funnels import reference
 
 NOW = datetime.datetime(2026, 11, 20, 12, 0)
@@ -62,10 +62,6 @@ SECONDS = 5.0
 def frozen_clock():
     with time_machine.travel(NOW.replace(tzinfo=datetime.UTC), tick=False):
         yield
-
-
-def ms(moment: datetime.datetime) -> int:
-    return int(moment.replace(tzinfo=datetime.UTC).timestamp() * 1000)
 
 
 def line(visitor, events, *, geo=("SE", "AB", "Stockholm"), ua=None, user=None) -> dict:
